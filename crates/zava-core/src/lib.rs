@@ -1,0 +1,10 @@
+//! Zava's pure logic: everything that does not need a running Postgres.
+//!
+//! The pgrx crate (`zava_pg_ext`) is glue around these modules; keeping them
+//! here means `cargo test -p zava-core` covers them in seconds, without a server.
+
+pub mod calendar;
+pub mod catalog;
+pub mod demo;
+pub mod principals;
+pub mod rng;

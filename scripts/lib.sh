@@ -1,0 +1,32 @@
+# Shared settings for Zava's scripts. Sourced, not run.
+set -euo pipefail
+
+ZAVA_ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+PG_MAJOR=15
+PG_BIN="/usr/lib/postgresql/${PG_MAJOR}/bin"
+PG_CONFIG="${PG_BIN}/pg_config"
+# Postgres refuses to run as root: clusters run as this unprivileged OS user.
+ZAVA_OS_USER="${ZAVA_OS_USER:-zava}"
+export PATH="${HOME}/.cargo/bin:${PATH}"
+
+log() { printf '\033[1;34m[zava]\033[0m %s\n' "$*" >&2; }
+die() { printf '\033[1;31m[zava] error:\033[0m %s\n' "$*" >&2; exit 1; }
+
+# The pgrx version, read from the one place it is written (the workspace pin).
+pgrx_version() {
+    sed -n 's/^pgrx = "=\([0-9.]*\)".*/\1/p' "${ZAVA_ROOT}/Cargo.toml" | head -n1
+}
+
+# Run a command as the cluster user (we are root on these machines; if we are
+# already that user, run it directly).
+as_pg_user() {
+    if [ "$(id -un)" = "${ZAVA_OS_USER}" ]; then "$@"; else sudo -u "${ZAVA_OS_USER}" -H -- "$@"; fi
+}
+
+# Make a directory the cluster user owns (and can reach: every parent must be
+# traversable).
+pg_user_dir() {
+    mkdir -p "$1"
+    if [ "$(id -u)" = 0 ]; then chown -R "${ZAVA_OS_USER}:" "$1"; fi
+    chmod 700 "$1"
+}

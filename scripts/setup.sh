@@ -1,0 +1,97 @@
+#!/usr/bin/env bash
+# Installs everything Zava needs on a fresh Debian 12 machine, in order, and
+# skips whatever is already there (safe to run again):
+#   1. Debian packages: postgresql-15, server headers, libclang, clang, sudo, …
+#   2. pgvector, built with PGXS from Debian's signed *source* package
+#   3. the unprivileged OS user that runs Postgres clusters
+#   4. cargo-pgrx at exactly the version pinned in Cargo.toml, and `cargo pgrx init`
+#   5. the Python virtualenv the end-to-end tests use
+source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+
+[ "$(id -u)" = 0 ] || die "setup installs Debian packages: run it as root (or via sudo)"
+
+# --- 1. Debian packages ------------------------------------------------------
+DEB_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang
+              pkg-config sudo dpkg-dev ca-certificates python3-venv)
+missing=()
+for p in "${DEB_PACKAGES[@]}"; do
+    dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
+done
+if [ ${#missing[@]} -gt 0 ]; then
+    log "installing Debian packages: ${missing[*]}"
+    apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends "${missing[@]}" >/dev/null
+else
+    log "Debian packages: present"
+fi
+# Debian's postgresql package starts a cluster on 5432; Zava runs its own.
+# Leave Debian's alone, but never depend on it.
+
+# --- 2. pgvector -------------------------------------------------------------
+PG_SHAREDIR="$("${PG_CONFIG}" --sharedir)"
+if [ -f "${PG_SHAREDIR}/extension/vector.control" ]; then
+    log "pgvector: present ($(sed -n "s/^default_version = '\(.*\)'/\1/p" "${PG_SHAREDIR}/extension/vector.control"))"
+elif apt-cache policy "postgresql-${PG_MAJOR}-pgvector" 2>/dev/null | grep -q 'Candidate: [0-9]'; then
+    log "pgvector: installing the binary package postgresql-${PG_MAJOR}-pgvector"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "postgresql-${PG_MAJOR}-pgvector" >/dev/null
+else
+    # Debian 12 has no pgvector package; Debian 13 (trixie) has its source.
+    # A private deb-src list (signed by the trixie keys in debian-archive-keyring)
+    # lets apt download and verify it; nothing is installed from trixie.
+    SRC_LIST=/etc/apt/sources.list.d/zava-pgvector-src.sources
+    if [ ! -f "${SRC_LIST}" ]; then
+        cat > "${SRC_LIST}" <<'SRC'
+# Added by Zava's scripts/setup.sh: the source of pgvector only (built locally with PGXS).
+Types: deb-src
+URIs: http://deb.debian.org/debian
+Suites: trixie
+Components: main
+Signed-By: /usr/share/keyrings/debian-archive-keyring.gpg
+SRC
+        apt-get update -qq
+    fi
+    build="$(mktemp -d /tmp/zava-pgvector.XXXXXX)"
+    # apt downloads as the unprivileged _apt user where it can.
+    if id -u _apt >/dev/null 2>&1; then chown _apt: "${build}"; fi
+    log "pgvector: fetching Debian's source package into ${build}"
+    (cd "${build}" && apt-get source -qq pgvector >/dev/null)
+    srcdir="$(find "${build}" -maxdepth 1 -mindepth 1 -type d -name 'pgvector-*' | head -n1)"
+    [ -n "${srcdir}" ] || die "apt-get source pgvector produced no source tree"
+    log "pgvector: building $(basename "${srcdir}") with PGXS (portable: OPTFLAGS=\"\")"
+    make -s -C "${srcdir}" OPTFLAGS="" PG_CONFIG="${PG_CONFIG}" >/dev/null
+    make -s -C "${srcdir}" OPTFLAGS="" PG_CONFIG="${PG_CONFIG}" install >/dev/null
+    rm -rf "${build}"
+    log "pgvector: installed $(sed -n "s/^default_version = '\(.*\)'/\1/p" "${PG_SHAREDIR}/extension/vector.control")"
+fi
+
+# --- 3. the cluster user -----------------------------------------------------
+if ! id -u "${ZAVA_OS_USER}" >/dev/null 2>&1; then
+    log "creating OS user ${ZAVA_OS_USER} (Postgres clusters run as this user, never as root)"
+    useradd --system --create-home --shell /bin/bash "${ZAVA_OS_USER}"
+fi
+# The cluster user must be able to reach the project tree (tests keep clusters under it).
+d="${ZAVA_ROOT}"
+while [ "$d" != "/" ]; do chmod o+x "$d" 2>/dev/null || true; d="$(dirname "$d")"; done
+
+# --- 4. cargo-pgrx -----------------------------------------------------------
+want="$(pgrx_version)"
+[ -n "${want}" ] || die "could not read the pgrx pin from Cargo.toml"
+have="$(cargo pgrx --version 2>/dev/null | awk '{print $2}' || true)"
+if [ "${have}" != "${want}" ]; then
+    log "installing cargo-pgrx ${want} (about 5 minutes)"
+    cargo install cargo-pgrx --version "${want}" --locked --quiet
+else
+    log "cargo-pgrx ${want}: present"
+fi
+if ! grep -qs "pg${PG_MAJOR} = \"${PG_CONFIG}\"" "${HOME}/.pgrx/config.toml"; then
+    log "cargo pgrx init --pg${PG_MAJOR} ${PG_CONFIG}"
+    cargo pgrx init "--pg${PG_MAJOR}" "${PG_CONFIG}" >/dev/null
+fi
+
+# --- 5. Python virtualenv for end-to-end tests --------------------------------
+VENV="${ZAVA_ROOT}/target/venv"
+if [ ! -x "${VENV}/bin/python" ]; then
+    log "creating ${VENV}"
+    python3 -m venv "${VENV}"
+fi
+log "setup complete"
