@@ -1,1 +1,36 @@
+//! The `zava` extension: retail schema, tenant isolation and demo data inside
+//! PostgreSQL. Pure logic lives in the `zava-core` crate; this crate is the glue.
+//!
+//! Load order of the extension script: `sql/schema.sql` (roles, tables) first,
+//! then the Rust functions, then `sql/security.sql` (RLS policies that call the
+//! Rust identity helpers, and function privileges).
 
+use pgrx::prelude::*;
+
+::pgrx::pg_module_magic!(name, version);
+
+mod demo;
+mod errors;
+mod identity;
+
+pgrx::extension_sql_file!("../../sql/schema.sql", name = "schema", bootstrap);
+pgrx::extension_sql_file!("../../sql/security.sql", name = "security", finalize);
+
+#[pg_guard]
+pub extern "C-unwind" fn _PG_init() {
+    identity::init();
+}
+
+#[cfg(any(test, feature = "pg_test"))]
+mod pg_tests;
+
+/// Required by `cargo pgrx test`.
+#[cfg(test)]
+pub mod pg_test {
+    pub fn setup(_options: Vec<&str>) {}
+
+    #[must_use]
+    pub fn postgresql_conf_options() -> Vec<&'static str> {
+        vec!["timezone = 'UTC'"]
+    }
+}

@@ -1,0 +1,208 @@
+//! Function-level tests (`cargo pgrx test`). Each runs inside one transaction
+//! that is rolled back; commit/abort behaviour and login-role identity need real
+//! sessions and live in the SQL regression suite (tests/pg_regress).
+
+#[pgrx::pg_schema]
+mod tests {
+    use pgrx::prelude::*;
+
+    const SEATTLE: &str = "5a0a0000-0000-4000-8000-000000000001";
+    const SEATTLE_MANAGER: &str = "7a0a0000-0000-4000-8000-000000000011";
+    const HEAD_OFFICE: &str = "7a0a0000-0000-4000-8000-000000000001";
+    const EASTSIDE: &str = "7a0a0000-0000-4000-8000-000000000002";
+
+    fn load_small() {
+        Spi::run("SELECT zava.generate_demo_data(0.01, 42, '2024-06-30')").unwrap();
+    }
+
+    fn one<T: IntoDatum + FromDatum>(sql: &str) -> T {
+        Spi::get_one::<T>(sql).unwrap().unwrap()
+    }
+
+    fn fingerprint() -> String {
+        one("SELECT md5(string_agg(o.order_id::text || o.ordered_at || o.status || i.product_id || i.quantity
+                                   || i.line_total, ',' ORDER BY o.order_id, i.order_item_id))
+               FROM retail.orders o JOIN retail.order_items i USING (store_id, order_id)")
+    }
+
+    fn wipe() {
+        Spi::run("TRUNCATE retail.stores, retail.categories, retail.product_types, retail.products, retail.customers,
+                           retail.orders, retail.order_items, retail.inventory, zava.principals CASCADE")
+            .unwrap();
+    }
+
+    #[pg_test]
+    fn demo_data_has_the_promised_shape() {
+        load_small();
+        assert_eq!(one::<i64>("SELECT count(*) FROM retail.stores"), 8);
+        assert_eq!(one::<i64>("SELECT count(*) FROM retail.stores WHERE is_online"), 1);
+        assert_eq!(one::<i64>("SELECT count(*) FROM retail.categories"), 9);
+        assert!(one::<i64>("SELECT count(*) FROM retail.products") >= 400);
+        assert_eq!(one::<i64>("SELECT count(DISTINCT product_name) FROM retail.products"),
+                   one::<i64>("SELECT count(*) FROM retail.products"));
+        assert_eq!(one::<i64>("SELECT count(*) FROM retail.customers"), 500);
+        let orders = one::<i64>("SELECT count(*) FROM retail.orders");
+        assert!((1_900..=2_100).contains(&orders), "{orders} orders at scale 0.01");
+        assert!(one::<bool>("SELECT min(order_date) >= '2020-01-01' FROM retail.orders"));
+        assert!(one::<bool>("SELECT max(order_date) <= '2024-06-30' FROM retail.orders"));
+        assert!(one::<bool>("SELECT bool_and(n BETWEEN 1 AND 5) FROM (SELECT count(*) n FROM retail.order_items GROUP BY order_id) x"));
+        assert!(one::<bool>("SELECT bool_and(line_total = quantity * unit_price - discount_amount) FROM retail.order_items"));
+        assert!(one::<bool>("SELECT count(*) = 8 * (SELECT count(*) FROM retail.products) FROM retail.inventory"));
+        assert_eq!(one::<i64>("SELECT count(*) FROM zava.principals"), 10);
+    }
+
+    #[pg_test]
+    fn demo_data_is_deterministic_for_seed_and_end_date() {
+        load_small();
+        let first = fingerprint();
+        wipe();
+        load_small();
+        assert_eq!(fingerprint(), first, "same seed and end date → same rows");
+        wipe();
+        Spi::run("SELECT zava.generate_demo_data(0.01, 43, '2024-06-30')").unwrap();
+        assert_ne!(fingerprint(), first, "another seed → other rows");
+    }
+
+    #[pg_test(error = "this database already has retail data or principals; generate_demo_data only fills an empty database")]
+    fn demo_data_never_overwrites() {
+        load_small();
+        load_small();
+    }
+
+    #[pg_test(error = "scale must be a finite number greater than 0 and at most 64 (got -1)")]
+    fn demo_data_rejects_negative_scale() {
+        Spi::run("SELECT zava.generate_demo_data(-1)").unwrap();
+    }
+
+    #[pg_test(error = "scale, seed and end_date must not be NULL")]
+    fn demo_data_rejects_null_scale() {
+        Spi::run("SELECT zava.generate_demo_data(NULL)").unwrap();
+    }
+
+    #[pg_test(error = "end_date must be on or after 2020-01-31 (got 2019-05-01)")]
+    fn demo_data_rejects_early_end_date() {
+        Spi::run("SELECT zava.generate_demo_data(0.01, 1, '2019-05-01')").unwrap();
+    }
+
+    #[pg_test]
+    fn a_failed_load_writes_nothing() {
+        // A bad call inside a subtransaction leaves no rows behind.
+        let r = Spi::get_one::<String>(
+            "DO $$ BEGIN PERFORM zava.generate_demo_data(0); EXCEPTION WHEN invalid_parameter_value THEN NULL; END $$;
+             SELECT 'done'",
+        );
+        assert!(r.is_ok());
+        assert_eq!(one::<i64>("SELECT count(*) FROM retail.stores"), 0);
+    }
+
+    #[pg_test]
+    fn tenant_tables_force_rls_and_reference_tables_do_not_need_it() {
+        let forced: Vec<String> = Spi::connect(|c| {
+            c.select("SELECT relname::text FROM pg_class WHERE relnamespace = 'retail'::regnamespace
+                        AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity ORDER BY 1", None, &[])
+                .unwrap()
+                .map(|r| r.get::<String>(1).unwrap().unwrap())
+                .collect()
+        });
+        assert_eq!(forced, ["customers", "inventory", "order_items", "orders"]);
+    }
+
+    #[pg_test]
+    fn no_identity_sees_no_tenant_rows() {
+        load_small();
+        Spi::run("SET LOCAL ROLE zava_agent").unwrap();
+        for t in ["orders", "order_items", "inventory", "customers"] {
+            assert_eq!(one::<i64>(&format!("SELECT count(*) FROM retail.{t}")), 0, "{t} without identity");
+        }
+        assert_eq!(one::<i64>("SELECT count(*) FROM retail.stores"), 8, "reference data stays readable");
+        assert!(Spi::get_one::<pgrx::datum::Uuid>("SELECT zava.current_principal()").unwrap().is_none());
+        // The seed's header-setting trick does nothing here.
+        Spi::run(&format!("SELECT set_config('app.current_rls_user_id', '{HEAD_OFFICE}', true)")).unwrap();
+        assert_eq!(one::<i64>("SELECT count(*) FROM retail.orders"), 0);
+    }
+
+    #[pg_test]
+    fn asserted_store_manager_sees_exactly_one_store() {
+        load_small();
+        let seattle_orders = one::<i64>(&format!("SELECT count(*) FROM retail.orders WHERE store_id = '{SEATTLE}'"));
+        assert!(seattle_orders > 0);
+        Spi::run(&format!("SELECT zava.assert_principal('{SEATTLE_MANAGER}')")).unwrap();
+        Spi::run("SET LOCAL ROLE zava_agent").unwrap();
+        assert_eq!(one::<i64>("SELECT count(*) FROM retail.orders"), seattle_orders);
+        assert_eq!(one::<i64>(&format!("SELECT count(*) FROM retail.orders WHERE store_id <> '{SEATTLE}'")), 0);
+        assert_eq!(one::<i64>(&format!("SELECT count(*) FROM retail.inventory WHERE store_id <> '{SEATTLE}'")), 0);
+        assert_eq!(one::<String>("SELECT zava.get_current_user_store()::text"), SEATTLE);
+        assert_eq!(one::<String>("SELECT zava.whoami()->>'source'"), "asserted");
+    }
+
+    #[pg_test]
+    fn regional_manager_sees_its_three_stores() {
+        load_small();
+        Spi::run(&format!("SELECT zava.assert_principal('{EASTSIDE}')")).unwrap();
+        Spi::run("SET LOCAL ROLE zava_agent").unwrap();
+        assert_eq!(one::<i64>("SELECT count(DISTINCT store_id) FROM retail.orders"), 3);
+        assert_eq!(one::<i64>("SELECT cardinality(zava.current_store_ids())"), 3);
+        assert!(Spi::get_one::<pgrx::datum::Uuid>("SELECT zava.get_current_user_store()").unwrap().is_none());
+    }
+
+    #[pg_test(error = "an identity has already been asserted in this transaction and cannot be changed")]
+    fn an_identity_cannot_be_changed_in_its_transaction() {
+        load_small();
+        Spi::run(&format!("SELECT zava.assert_principal('{SEATTLE_MANAGER}')")).unwrap();
+        Spi::run(&format!("SELECT zava.assert_principal('{HEAD_OFFICE}')")).unwrap();
+    }
+
+    #[pg_test(error = "zava.assert_principal must be called at the top level of a transaction, not inside a savepoint or exception block")]
+    fn an_identity_cannot_be_asserted_in_a_subtransaction() {
+        load_small();
+        Spi::run(&format!(
+            "DO $$ BEGIN PERFORM zava.assert_principal('{HEAD_OFFICE}'); EXCEPTION WHEN division_by_zero THEN NULL; END $$"
+        ))
+        .unwrap();
+    }
+
+    #[pg_test(error = "permission denied for function assert_principal")]
+    fn the_agent_role_cannot_assert() {
+        load_small();
+        Spi::run("SET LOCAL ROLE zava_agent").unwrap();
+        Spi::run(&format!("SELECT zava.assert_principal('{HEAD_OFFICE}')")).unwrap();
+    }
+
+    #[pg_test(error = "unknown or inactive principal 00000000-0000-4000-8000-00000000dead")]
+    fn unknown_principals_are_refused() {
+        load_small();
+        Spi::run("SELECT zava.assert_principal('00000000-0000-4000-8000-00000000dead')").unwrap();
+    }
+
+    #[pg_test(error = "principal must not be NULL")]
+    fn null_principal_is_refused() {
+        Spi::run("SELECT zava.assert_principal(NULL)").unwrap();
+    }
+
+    #[pg_test(error = "unknown or inactive principal 7a0a0000-0000-4000-8000-000000000011")]
+    fn inactive_principals_are_refused() {
+        load_small();
+        Spi::run(&format!("UPDATE zava.principals SET active = false WHERE principal_id = '{SEATTLE_MANAGER}'")).unwrap();
+        Spi::run(&format!("SELECT zava.assert_principal('{SEATTLE_MANAGER}')")).unwrap();
+    }
+
+    #[pg_test]
+    fn create_principal_validates_its_input() {
+        load_small();
+        let try_sql = |sql: &str| -> String {
+            one::<String>(&format!(
+                "SELECT pg_temp.try_sql($q${sql}$q$)"
+            ))
+        };
+        Spi::run("CREATE FUNCTION pg_temp.try_sql(q text) RETURNS text LANGUAGE plpgsql AS
+                  $$ BEGIN EXECUTE q; RETURN 'ok'; EXCEPTION WHEN others THEN RETURN SQLSTATE; END $$").unwrap();
+        assert_eq!(try_sql("SELECT zava.create_principal('root', 'x')"), "22023");
+        assert_eq!(try_sql("SELECT zava.create_principal('store_manager', 'x')"), "22023");
+        assert_eq!(try_sql(&format!("SELECT zava.create_principal('head_office', 'x', ARRAY['{SEATTLE}']::uuid[])")), "22023");
+        assert_eq!(try_sql("SELECT zava.create_principal(NULL, 'x')"), "22004");
+        assert_eq!(try_sql("SELECT zava.create_principal('store_manager', 'x', ARRAY['00000000-0000-4000-8000-000000000000']::uuid[])"), "23503");
+        assert_eq!(try_sql(&format!("SELECT zava.create_principal('store_manager', 'New', ARRAY['{SEATTLE}']::uuid[])")), "ok");
+        assert_eq!(try_sql("SELECT zava.grant_principal('no_such_role', gen_random_uuid())"), "42704");
+        assert_eq!(try_sql(&format!("SELECT zava.grant_principal(current_user, '{HEAD_OFFICE}')")), "22023");
+    }
+}
