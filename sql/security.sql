@@ -72,6 +72,25 @@ BEGIN
 END
 $$;
 
+-- Removes a role's memberships in the principal group roles, except `keep`.
+-- Called by grant_principal/revoke_principal (which hold definer rights).
+CREATE FUNCTION zava.drop_principal_groups(role_name name, keep name DEFAULT NULL) RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    g name;
+BEGIN
+    FOR g IN SELECT gr.rolname FROM pg_catalog.pg_auth_members m
+               JOIN pg_catalog.pg_roles gr ON gr.oid = m.roleid
+               JOIN pg_catalog.pg_roles mr ON mr.oid = m.member
+              WHERE mr.rolname = role_name
+                AND gr.rolname IN ('zava_head_office', 'zava_regional_manager', 'zava_store_manager')
+                AND gr.rolname IS DISTINCT FROM keep
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE %I FROM %I', g, role_name);
+    END LOOP;
+END
+$$;
+
 -- Maps a login role to a principal and grants it the matching group role.
 -- Definer rights: GRANT of a role needs the extension owner's rights; this
 -- function only ever grants one of the three principal group roles.
@@ -102,7 +121,7 @@ BEGIN
     END IF;
     INSERT INTO zava.role_principals AS rp (role_name, principal_id) VALUES (grant_principal.role_name, principal)
         ON CONFLICT ON CONSTRAINT role_principals_pkey DO UPDATE SET principal_id = excluded.principal_id;
-    EXECUTE pg_catalog.format('REVOKE zava_head_office, zava_regional_manager, zava_store_manager FROM %I', role_name);
+    PERFORM zava.drop_principal_groups(role_name, ('zava_' || k)::name);
     EXECUTE pg_catalog.format('GRANT %I TO %I', 'zava_' || k, role_name);
 END
 $$;
@@ -115,11 +134,38 @@ BEGIN
     IF role_name IS NULL THEN
         RAISE EXCEPTION 'role_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
-    IF EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = role_name) THEN
-        EXECUTE pg_catalog.format('REVOKE zava_head_office, zava_regional_manager, zava_store_manager FROM %I', role_name);
-    END IF;
+    PERFORM zava.drop_principal_groups(role_name);
     DELETE FROM zava.role_principals rp WHERE rp.role_name = revoke_principal.role_name;
     RETURN FOUND;
+END
+$$;
+
+-- Demo logins: one login role per demo principal (mapped with grant_principal),
+-- `visitor` (may read, has no principal: sees no tenant rows) and `zava_mcp`
+-- (the bridge's gateway login). Invoker rights: only a caller who may CREATE
+-- ROLE can run it. Returns the roles it set up.
+CREATE FUNCTION zava.setup_demo_logins() RETURNS SETOF text
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    r record;
+BEGIN
+    FOR r IN SELECT d.role_name, d.principal_id FROM zava.demo_principals() d LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = r.role_name) THEN
+            EXECUTE pg_catalog.format('CREATE ROLE %I LOGIN', r.role_name);
+        END IF;
+        PERFORM zava.grant_principal(r.role_name, r.principal_id);
+        RETURN NEXT r.role_name;
+    END LOOP;
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'visitor') THEN
+        CREATE ROLE visitor LOGIN;
+    END IF;
+    GRANT zava_reader TO visitor;
+    RETURN NEXT 'visitor';
+    IF NOT EXISTS (SELECT FROM pg_catalog.pg_roles WHERE rolname = 'zava_mcp') THEN
+        CREATE ROLE zava_mcp LOGIN;
+    END IF;
+    GRANT zava_gateway TO zava_mcp;
+    RETURN NEXT 'zava_mcp';
 END
 $$;
 
@@ -140,3 +186,5 @@ GRANT EXECUTE ON FUNCTION zava.grant_principal(name, uuid) TO zava_admin;
 GRANT EXECUTE ON FUNCTION zava.revoke_principal(name) TO zava_admin;
 
 REVOKE EXECUTE ON FUNCTION zava.touch_updated_at() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION zava.setup_demo_logins() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION zava.drop_principal_groups(name, name) FROM PUBLIC;

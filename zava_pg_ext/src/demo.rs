@@ -280,3 +280,26 @@ fn load_inventory(generator: &Generator, products: &[Uuid]) -> usize {
     );
     stock.len()
 }
+
+/// The demo principals with their fixed ids and the login role the demo maps
+/// to each (README lists them). Immutable reference data, not tenant rows.
+#[pg_extern(immutable, parallel_safe)]
+fn demo_principals() -> TableIterator<
+    'static,
+    (
+        name!(role_name, String),
+        name!(principal_id, Uuid),
+        name!(kind, String),
+        name!(display_name, String),
+        name!(store_names, Vec<String>),
+    ),
+> {
+    TableIterator::new(DEMO_PRINCIPALS.iter().map(|p| {
+        let stores = if p.stores.is_empty() {
+            STORES.iter().map(|s| s.name.to_string()).collect()
+        } else {
+            p.stores.iter().map(|&s| STORES[s].name.to_string()).collect()
+        };
+        (p.role.to_string(), uuid(&p.id), p.kind.as_str().to_string(), p.name.to_string(), stores)
+    }))
+}

@@ -1,0 +1,28 @@
+# Zava: the single entry point. See README.md.
+.PHONY: demo test setup stop unit fmt clippy
+
+## make demo: private PostgreSQL with the zava extension and demo data (Ctrl-C stops it)
+demo:
+	bash scripts/demo.sh
+
+## make test: every test suite; ends with "N passed, N failed"
+test:
+	bash scripts/test.sh
+
+## make setup: only install what the project needs (idempotent)
+setup:
+	bash scripts/setup.sh
+
+## make stop: stop the demo cluster if it is running in the background
+stop:
+	bash scripts/demo.sh stop
+
+## make unit: the pure-Rust unit tests only (seconds)
+unit:
+	cargo test --workspace --exclude zava_pg_ext
+
+fmt:
+	cargo fmt --all
+
+clippy:
+	cargo clippy --workspace --exclude zava_pg_ext -- -D warnings

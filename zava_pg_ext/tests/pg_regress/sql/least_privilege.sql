@@ -1,0 +1,38 @@
+-- Invariant 4: the runtime roles own nothing, cannot bypass RLS, and only the
+-- gateway may assert; RLS is forced; definer functions pin their search_path.
+\set runtime 'ARRAY[''zava_reader'', ''zava_head_office'', ''zava_regional_manager'', ''zava_store_manager'', ''zava_agent'', ''zava_gateway'', ''zava_admin'', ''zava_mcp'', ''visitor'', ''regress_gateway''] || ARRAY(SELECT role_name::name FROM zava.demo_principals())'
+SELECT count(*) AS runtime_roles,
+       bool_or(rolsuper) AS any_superuser, bool_or(rolbypassrls) AS any_bypassrls,
+       bool_or(rolcreaterole) AS any_createrole, bool_or(rolcreatedb) AS any_createdb
+  FROM pg_roles WHERE rolname = ANY (:runtime);
+SELECT (SELECT count(*) FROM pg_class WHERE relowner IN (SELECT oid FROM pg_roles WHERE rolname = ANY (:runtime))) AS relations_owned,
+       (SELECT count(*) FROM pg_proc WHERE proowner IN (SELECT oid FROM pg_roles WHERE rolname = ANY (:runtime))) AS functions_owned,
+       (SELECT count(*) FROM pg_namespace WHERE nspowner IN (SELECT oid FROM pg_roles WHERE rolname = ANY (:runtime))) AS schemas_owned;
+-- Who may assert an identity (non-superusers): the gateway and its logins only.
+SELECT rolname FROM pg_roles
+ WHERE NOT rolsuper AND has_function_privilege(oid, 'zava.assert_principal(uuid)', 'EXECUTE') ORDER BY 1;
+-- The agent can never become the gateway.
+SELECT pg_has_role('zava_agent', 'zava_gateway', 'MEMBER') AS agent_is_gateway,
+       pg_has_role('zava_gateway', 'zava_agent', 'MEMBER') AS gateway_can_be_agent;
+-- Admin-only functions: which non-superusers may run them.
+SELECT p.proname,
+       ARRAY(SELECT r.rolname FROM pg_roles r
+              WHERE NOT r.rolsuper AND r.rolname NOT LIKE 'pg\_%'
+                AND has_function_privilege(r.oid, p.oid, 'EXECUTE') ORDER BY 1) AS non_superusers_with_execute
+  FROM pg_proc p
+ WHERE p.pronamespace = 'zava'::regnamespace
+   AND p.proname IN ('generate_demo_data', 'grant_principal', 'revoke_principal', 'create_principal',
+                     'setup_demo_logins', 'drop_principal_groups', 'assert_principal')
+ ORDER BY 1;
+-- Every SECURITY DEFINER function pins search_path.
+SELECT proname, proconfig FROM pg_proc
+ WHERE pronamespace = 'zava'::regnamespace AND prosecdef ORDER BY 1;
+-- RLS forced on every tenant table; no table privileges for PUBLIC.
+SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class
+ WHERE relnamespace = 'retail'::regnamespace AND relkind = 'r' ORDER BY 1;
+SELECT count(*) AS public_table_grants FROM information_schema.role_table_grants
+ WHERE table_schema IN ('retail', 'zava') AND grantee = 'PUBLIC';
+-- Policy helpers are STABLE and never run in parallel workers.
+SELECT proname, provolatile, proparallel FROM pg_proc
+ WHERE pronamespace = 'zava'::regnamespace AND proname IN ('current_store_ids', 'current_principal', 'get_user_store_list', 'get_current_user_store')
+ ORDER BY 1;
