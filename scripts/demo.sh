@@ -7,7 +7,8 @@
 #
 # Environment: ZAVA_PG_PORT (default 5433), ZAVA_DEMO_DIR (default .zava),
 # ZAVA_DEMO_SCALE (default 1), ZAVA_DEMO_SEED (42), ZAVA_DEMO_END_DATE (today),
-# ZAVA_BUILD (release|dev, default release). With DATABASE_URL set, uses that
+# ZAVA_BUILD (release|dev, default release), ZAVA_SKIP_INSTALL=1 (tests: the
+# extension is already installed). With DATABASE_URL set, uses that
 # server instead of a private cluster and never overwrites existing data.
 source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
 
@@ -24,8 +25,10 @@ if [ "${cmd}" = stop ]; then
 fi
 [ "${cmd}" = serve ] || [ "${cmd}" = start ] || die "usage: $0 [serve|start|stop]"
 
-bash "${ZAVA_ROOT}/scripts/setup.sh"
-install_extension "${BUILD}"
+if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
+    bash "${ZAVA_ROOT}/scripts/setup.sh"
+    install_extension "${BUILD}"
+fi
 
 private=1
 if [ -n "${DATABASE_URL:-}" ]; then

@@ -27,6 +27,10 @@ as_pg_user() {
 # traversable).
 pg_user_dir() {
     mkdir -p "$1"
+    # Every parent up to the project root must be traversable by the cluster user
+    # (a restrictive umask on CI would otherwise lock it out).
+    local d; d="$(dirname "$1")"
+    while [ "${#d}" -ge "${#ZAVA_ROOT}" ] && [ "$d" != / ]; do chmod o+x "$d"; d="$(dirname "$d")"; done
     if [ "$(id -u)" = 0 ]; then chown -R "${ZAVA_OS_USER}:" "$1"; fi
     chmod 700 "$1"
 }

@@ -5,14 +5,13 @@
 #   2. pgvector, built with PGXS from Debian's signed *source* package
 #   3. the unprivileged OS user that runs Postgres clusters
 #   4. cargo-pgrx at exactly the version pinned in Cargo.toml, and `cargo pgrx init`
-#   5. the Python virtualenv the end-to-end tests use
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "setup installs Debian packages: run it as root (or via sudo)"
 
 # --- 1. Debian packages ------------------------------------------------------
 DEB_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang
-              pkg-config sudo dpkg-dev ca-certificates python3-venv)
+              pkg-config sudo dpkg-dev ca-certificates)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -88,10 +87,4 @@ if ! grep -qs "pg${PG_MAJOR} = \"${PG_CONFIG}\"" "${HOME}/.pgrx/config.toml"; th
     cargo pgrx init "--pg${PG_MAJOR}" "${PG_CONFIG}" >/dev/null
 fi
 
-# --- 5. Python virtualenv for end-to-end tests --------------------------------
-VENV="${ZAVA_ROOT}/target/venv"
-if [ ! -x "${VENV}/bin/python" ]; then
-    log "creating ${VENV}"
-    python3 -m venv "${VENV}"
-fi
 log "setup complete"

@@ -1,0 +1,52 @@
+#!/usr/bin/env bash
+# `make demo` as a user meets it: a private cluster with demo data and login
+# roles, reused on the next run, stopped cleanly by a signal; and the
+# DATABASE_URL path, which never overwrites.
+source "$(dirname "$0")/../lib.sh"
+export ZAVA_DEMO_DIR="${ZAVA_ROOT}/target/e2e-demo" ZAVA_PG_PORT=5494 ZAVA_BUILD=dev \
+       ZAVA_DEMO_SCALE=0.02 ZAVA_DEMO_END_DATE=2024-06-30 ZAVA_SKIP_INSTALL=1
+unset DATABASE_URL
+P="${ZAVA_PG_PORT}"
+bash "${ZAVA_ROOT}/scripts/demo.sh" stop >/dev/null 2>&1
+rm -rf "${ZAVA_DEMO_DIR}"
+trap 'bash "${ZAVA_ROOT}/scripts/demo.sh" stop >/dev/null 2>&1' EXIT
+
+bash "${ZAVA_ROOT}/scripts/demo.sh" start > "${ZAVA_ROOT}/target/e2e-demo.log" 2>&1
+expect_eq "demo start succeeds" "$?" "0"
+expect "demo writes .zava/env" test -f "${ZAVA_DEMO_DIR}/env"
+# Exactly what README tells a user to do.
+env_psql() { (. "${ZAVA_DEMO_DIR}/env"; "${PG_BIN}/psql" -X -qAt -U "$1" -c "$2"); }
+expect_eq "env reaches the private cluster" "$(env_psql postgres "SHOW port")" "${P}"
+expect_eq "seattle_manager sees only Seattle's orders" \
+    "$(env_psql seattle_manager "SELECT string_agg(DISTINCT s.city, ',') FROM retail.orders o JOIN retail.stores s USING (store_id)")" "Seattle"
+expect_eq "head_office sees all 8 stores" "$(env_psql head_office "SELECT count(DISTINCT store_id) FROM retail.orders")" "8"
+expect_eq "eastside_manager sees its 3 stores" "$(env_psql eastside_manager "SELECT count(DISTINCT store_id) FROM retail.orders")" "3"
+expect_eq "visitor (no principal) sees no tenant rows" "$(env_psql visitor "SELECT count(*) FROM retail.orders")" "0"
+expect_eq "zava_mcp (gateway, nothing asserted) sees no tenant rows" "$(env_psql zava_mcp "SELECT count(*) FROM retail.orders")" "0"
+orders="$(env_psql postgres "SELECT count(*) FROM retail.orders")"
+expect "scale 0.02 gives about 4,000 orders" test "${orders}" -gt 3500 -a "${orders}" -lt 4500
+
+bash "${ZAVA_ROOT}/scripts/demo.sh" start > "${ZAVA_ROOT}/target/e2e-demo-2.log" 2>&1
+expect "a second run reuses the cluster and does not reload" grep -q "not loading demo data" "${ZAVA_ROOT}/target/e2e-demo-2.log"
+expect_eq "a second run keeps the same data" "$(env_psql postgres "SELECT count(*) FROM retail.orders")" "${orders}"
+
+# Serving in the foreground; a signal stops the cluster cleanly.
+bash "${ZAVA_ROOT}/scripts/demo.sh" stop >/dev/null 2>&1
+bash "${ZAVA_ROOT}/scripts/demo.sh" > "${ZAVA_ROOT}/target/e2e-demo-serve.log" 2>&1 &
+pid=$!
+for _ in $(seq 1 120); do grep -q "serving until" "${ZAVA_ROOT}/target/e2e-demo-serve.log" && break; sleep 0.5; done
+expect "make demo serves in the foreground" grep -q "serving until" "${ZAVA_ROOT}/target/e2e-demo-serve.log"
+kill -TERM "${pid}"; wait "${pid}"
+expect_eq "a signal ends make demo cleanly" "$?" "0"
+expect "and stops the cluster" bash -c "! ${PG_BIN}/pg_isready -q -h 127.0.0.1 -p ${P}"
+
+# DATABASE_URL: use that server; load only into an empty database.
+bash "${ZAVA_ROOT}/scripts/demo.sh" start >/dev/null 2>&1
+q "${P}" postgres postgres -c "CREATE DATABASE byurl"
+DATABASE_URL="postgresql://postgres@127.0.0.1:${P}/byurl" bash "${ZAVA_ROOT}/scripts/demo.sh" start > "${ZAVA_ROOT}/target/e2e-demo-url.log" 2>&1
+expect_eq "DATABASE_URL: loads into an empty database" "$(q "${P}" postgres byurl -c "SELECT count(*) > 0 FROM retail.orders")" "t"
+q "${P}" postgres byurl -c "DELETE FROM retail.order_items WHERE store_id = (SELECT store_id FROM retail.stores WHERE city = 'Kirkland')"
+kept="$(q "${P}" postgres byurl -c "SELECT count(*) FROM retail.order_items")"
+DATABASE_URL="postgresql://postgres@127.0.0.1:${P}/byurl" bash "${ZAVA_ROOT}/scripts/demo.sh" start > "${ZAVA_ROOT}/target/e2e-demo-url2.log" 2>&1
+expect "DATABASE_URL: says it will not overwrite" grep -q "not loading demo data" "${ZAVA_ROOT}/target/e2e-demo-url2.log"
+expect_eq "DATABASE_URL: existing data untouched" "$(q "${P}" postgres byurl -c "SELECT count(*) FROM retail.order_items")" "${kept}"

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Nothing lost: pg_dumpall --roles-only + pg_dump of a loaded database, restored
+# into a fresh cluster, gives identical rows and the same isolation.
+source "$(dirname "$0")/../lib.sh"
+BASE="${ZAVA_ROOT}/target/e2e-dump"
+SRC="${BASE}/src"; DST="${BASE}/dst"; SP=5492; DP=5493
+for c in "${SRC}" "${DST}"; do cluster_stop "${c}"; done
+rm -rf "${BASE}"; mkdir -p "${BASE}"
+cluster_init "${SRC}" "${SP}" fast; cluster_start "${SRC}"
+cluster_init "${DST}" "${DP}" fast; cluster_start "${DST}"
+trap 'cluster_stop "${SRC}"; cluster_stop "${DST}"' EXIT
+
+q "${SP}" postgres postgres -c "CREATE DATABASE zava"
+q "${SP}" postgres zava -c "SET client_min_messages = warning" -c "CREATE EXTENSION zava CASCADE" \
+    -c "SELECT zava.generate_demo_data(0.01, 42, '2024-06-30')" -c "SELECT zava.setup_demo_logins()" >/dev/null
+counts_before="$(q "${SP}" postgres zava -c "${COUNTS_SQL}")"
+print_before="$(q "${SP}" postgres zava -c "${FINGERPRINT_SQL}")"
+seattle_before="$(q "${SP}" seattle_manager zava -c "SELECT count(*) FROM retail.orders")"
+
+"${PG_BIN}/pg_dumpall" -h 127.0.0.1 -p "${SP}" -U postgres --roles-only > "${BASE}/roles.sql"
+"${PG_BIN}/pg_dump" -h 127.0.0.1 -p "${SP}" -U postgres -Fc zava > "${BASE}/zava.dump"
+expect "pg_dump wrote a dump" test -s "${BASE}/zava.dump"
+
+# Fresh cluster: roles first (the 'postgres' role already exists there), then the database.
+"${PG_BIN}/psql" -h 127.0.0.1 -p "${DP}" -U postgres -d postgres -X -q -f "${BASE}/roles.sql" >/dev/null 2>&1
+q "${DP}" postgres postgres -c "CREATE DATABASE zava"
+"${PG_BIN}/pg_restore" -h 127.0.0.1 -p "${DP}" -U postgres -d zava --exit-on-error "${BASE}/zava.dump" 2> "${BASE}/restore.err"
+expect_eq "pg_restore succeeds" "$? $(grep -c ERROR "${BASE}/restore.err")" "0 0"
+
+expect_eq "every table has the same row count after restore" "$(q "${DP}" postgres zava -c "${COUNTS_SQL}")" "${counts_before}"
+expect_eq "every order line is identical after restore" "$(q "${DP}" postgres zava -c "${FINGERPRINT_SQL}")" "${print_before}"
+expect "the restored database has orders" test "${seattle_before:-0}" -gt 0
+expect_eq "seattle_manager sees the same orders after restore" \
+    "$(q "${DP}" seattle_manager zava -c "SELECT count(*) FROM retail.orders")" "${seattle_before}"
+expect_eq "seattle_manager still sees only Seattle" \
+    "$(q "${DP}" seattle_manager zava -c "SELECT string_agg(DISTINCT s.city, ',') FROM retail.orders o JOIN retail.stores s USING (store_id)")" "Seattle"
+expect_eq "head_office still sees all 8 stores" \
+    "$(q "${DP}" head_office zava -c "SELECT count(DISTINCT store_id) FROM retail.orders")" "8"
+expect_eq "a role without a principal still sees no tenant rows" \
+    "$(q "${DP}" visitor zava -c "SELECT (SELECT count(*) FROM retail.orders) + (SELECT count(*) FROM retail.customers) + (SELECT count(*) FROM retail.inventory)")" "0"
+expect_eq "RLS is still forced with the same policies" \
+    "$(q "${DP}" postgres zava -c "SELECT count(*) FILTER (WHERE relforcerowsecurity) || '/' || (SELECT count(*) FROM pg_policies WHERE schemaname = 'retail') FROM pg_class WHERE relnamespace = 'retail'::regnamespace AND relkind = 'r'")" "4/8"
+expect_eq "the gateway may still assert, and only it" \
+    "$(q "${DP}" postgres zava -c "SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE NOT rolsuper AND has_function_privilege(oid, 'zava.assert_principal(uuid)', 'EXECUTE')")" "zava_gateway,zava_mcp"

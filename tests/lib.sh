@@ -1,0 +1,29 @@
+# Helpers for end-to-end tests: each check prints "ok - …" or "not ok - …"
+# (scripts/test.sh counts them). Sourced.
+source "$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)/scripts/cluster.sh"
+set +e
+
+expect_eq() { # expect_eq DESCRIPTION ACTUAL EXPECTED
+    if [ "$2" = "$3" ]; then echo "ok - $1"; else echo "not ok - $1"; echo "#   got:      '$2'"; echo "#   expected: '$3'"; fi
+}
+expect() { # expect DESCRIPTION COMMAND…
+    local d="$1"; shift
+    if "$@"; then echo "ok - ${d}"; else echo "not ok - ${d}"; fi
+}
+
+# q PORT USER DB SQL…: one psql call over loopback, unaligned, no psqlrc.
+q() {
+    local port="$1" user="$2" db="$3"; shift 3
+    "${PG_BIN}/psql" -h 127.0.0.1 -p "${port}" -U "${user}" -d "${db}" -X -qAt -v ON_ERROR_STOP=1 "$@"
+}
+
+# Row counts of every table the extension owns, one line.
+COUNTS_SQL="SELECT string_agg(t || '=' || n, ' ' ORDER BY t) FROM (
+  SELECT 'stores' t, count(*) n FROM retail.stores UNION ALL SELECT 'categories', count(*) FROM retail.categories
+  UNION ALL SELECT 'product_types', count(*) FROM retail.product_types UNION ALL SELECT 'products', count(*) FROM retail.products
+  UNION ALL SELECT 'customers', count(*) FROM retail.customers UNION ALL SELECT 'orders', count(*) FROM retail.orders
+  UNION ALL SELECT 'order_items', count(*) FROM retail.order_items UNION ALL SELECT 'inventory', count(*) FROM retail.inventory
+  UNION ALL SELECT 'principals', count(*) FROM zava.principals UNION ALL SELECT 'principal_stores', count(*) FROM zava.principal_stores
+  UNION ALL SELECT 'role_principals', count(*) FROM zava.role_principals) x"
+# A fingerprint of every order line's content.
+FINGERPRINT_SQL="SELECT md5(string_agg(o.order_id::text || o.ordered_at || o.status || i.product_id || i.quantity || i.line_total, ',' ORDER BY o.order_id, i.order_item_id)) FROM retail.orders o JOIN retail.order_items i USING (store_id, order_id)"
