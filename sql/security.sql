@@ -170,6 +170,85 @@ END
 $$;
 
 -- ---------------------------------------------------------------------------
+-- Schema description for people and AI assistants
+-- ---------------------------------------------------------------------------
+
+-- Describes retail tables: columns (type, nullability, default, comment),
+-- primary and foreign keys, the table-wide row estimate, and for text columns
+-- with at most 20 distinct values those values *as this caller sees them*
+-- (computed now, under the caller's RLS; nothing is cached across principals).
+-- Security invoker.
+CREATE FUNCTION zava.describe_tables(names text[]) RETURNS jsonb
+LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    allowed text[] := ARRAY(SELECT c.relname::text FROM pg_class c
+                             WHERE c.relnamespace = 'retail'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1);
+    n text;
+    t text;
+    rel oid;
+    col name;
+    vals jsonb;
+    enum_values jsonb;
+    tables jsonb := '[]';
+BEGIN
+    IF names IS NULL OR cardinality(names) = 0 OR cardinality(names) > 20 THEN
+        RAISE EXCEPTION 'names must list 1 to 20 table names'
+            USING ERRCODE = 'invalid_parameter_value', HINT = 'Tables: ' || array_to_string(allowed, ', ') || '.';
+    END IF;
+    FOREACH n IN ARRAY names LOOP
+        t := lower(regexp_replace(btrim(coalesce(n, '')), '^retail\.', ''));
+        IF NOT t = ANY (allowed) THEN
+            RAISE EXCEPTION 'unknown table "%"', n
+                USING ERRCODE = 'undefined_table', HINT = 'Tables you can describe: ' || array_to_string(allowed, ', ') || '.';
+        END IF;
+        rel := format('retail.%I', t)::regclass;
+        enum_values := '{}';
+        FOR col IN
+            SELECT a.attname FROM pg_attribute a
+             WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'text'::regtype
+               AND NOT EXISTS (SELECT FROM pg_index i WHERE i.indrelid = rel AND i.indisunique
+                                                        AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum)
+             ORDER BY a.attnum
+        LOOP
+            EXECUTE format('SELECT jsonb_agg(v ORDER BY v) FROM (SELECT DISTINCT %1$I AS v FROM retail.%2$I WHERE %1$I IS NOT NULL LIMIT 21) s', col, t)
+                INTO vals;
+            IF vals IS NOT NULL AND jsonb_array_length(vals) <= 20 THEN
+                enum_values := enum_values || jsonb_build_object(col, vals);
+            END IF;
+        END LOOP;
+        tables := tables || jsonb_build_object(
+            'table', 'retail.' || t,
+            'comment', obj_description(rel, 'pg_class'),
+            'row_estimate', greatest((SELECT c.reltuples FROM pg_class c WHERE c.oid = rel), 0)::bigint,
+            'columns', (SELECT jsonb_agg(jsonb_build_object(
+                                'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
+                                'nullable', NOT a.attnotnull, 'default', pg_get_expr(d.adbin, d.adrelid),
+                                'generated', a.attgenerated <> '', 'comment', col_description(rel, a.attnum))
+                                ORDER BY a.attnum)
+                          FROM pg_attribute a
+                          LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
+                         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped),
+            'primary_key', (SELECT jsonb_agg(a.attname ORDER BY k.ord)
+                              FROM pg_constraint c, unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
+                              JOIN pg_attribute a ON a.attrelid = rel AND a.attnum = k.attnum
+                             WHERE c.conrelid = rel AND c.contype = 'p'),
+            'foreign_keys', coalesce((SELECT jsonb_agg(jsonb_build_object(
+                                  'columns', (SELECT jsonb_agg(a.attname ORDER BY k.ord)
+                                                FROM unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
+                                                JOIN pg_attribute a ON a.attrelid = c.conrelid AND a.attnum = k.attnum),
+                                  'references', c.confrelid::regclass::text,
+                                  'referenced_columns', (SELECT jsonb_agg(a.attname ORDER BY k.ord)
+                                                FROM unnest(c.confkey) WITH ORDINALITY k(attnum, ord)
+                                                JOIN pg_attribute a ON a.attrelid = c.confrelid AND a.attnum = k.attnum))
+                                  ORDER BY c.conname)
+                                FROM pg_constraint c WHERE c.conrelid = rel AND c.contype = 'f'), '[]'),
+            'enum_values', enum_values);
+    END LOOP;
+    RETURN jsonb_build_object('tables', tables);
+END
+$$;
+
+-- ---------------------------------------------------------------------------
 -- Function privileges (pgrx creates functions executable by PUBLIC)
 -- ---------------------------------------------------------------------------
 REVOKE EXECUTE ON FUNCTION zava.assert_principal(uuid) FROM PUBLIC;

@@ -12,6 +12,7 @@ use pgrx::prelude::*;
 mod demo;
 mod errors;
 mod identity;
+mod query_gate;
 
 pgrx::extension_sql_file!("../../sql/schema.sql", name = "schema", bootstrap);
 pgrx::extension_sql_file!("../../sql/security.sql", name = "security", finalize);

@@ -6,5 +6,6 @@
 pub mod calendar;
 pub mod catalog;
 pub mod demo;
+pub mod gate;
 pub mod principals;
 pub mod rng;

@@ -1,0 +1,222 @@
+//! The query gate's policy: which functions and relations an untrusted query may
+//! touch. Pure decisions over names; `zava_pg_ext::query_gate` walks the analysed
+//! query tree and asks these functions about every function, operator, cast,
+//! type and relation it finds.
+//!
+//! The rule is an allow-list, never a deny-list: a function called by name must
+//! be one of `CALLABLE` (in `pg_catalog`) or one of Zava's own identity readers.
+//! Functions reached implicitly — operators and casts between built-in types —
+//! must be built in (`pg_catalog`) and not volatile. pgvector's functions and
+//! operators are allowed when not volatile (distance ordering for search).
+
+/// How the query reaches a function.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Site {
+    /// `f(x)` or SQL syntax that stands for a call (`EXTRACT`, `SUBSTRING … FROM`, `AT TIME ZONE`).
+    Call,
+    Aggregate,
+    Window,
+    /// The function behind an operator (`a + b`, `a LIKE b`, `a = ANY (…)`).
+    Operator,
+    /// The function behind a cast (`x::numeric`).
+    Cast,
+}
+
+/// What the gate knows about a function.
+#[derive(Debug, Clone, Copy)]
+pub struct Function<'a> {
+    pub name: &'a str,
+    pub schema: &'a str,
+    /// `pg_proc.provolatile`: 'i', 's' or 'v'.
+    pub volatility: u8,
+    /// The extension the function belongs to, if any.
+    pub extension: Option<&'a str>,
+}
+
+/// Functions an untrusted query may call by name (all in `pg_catalog`).
+/// Deliberately absent: anything that touches files, large objects, sessions,
+/// settings, locks, sequences, other backends, dynamic SQL (`query_to_xml`),
+/// sleeping, or memory bombs (`repeat`, `lpad` to huge widths are capped by
+/// nothing, so `repeat` is out).
+pub const CALLABLE: &[&str] = &[
+    // aggregates
+    "count", "sum", "avg", "min", "max", "stddev", "stddev_pop", "stddev_samp", "variance",
+    "var_pop", "var_samp", "bool_and", "bool_or", "every", "string_agg", "array_agg", "json_agg",
+    "jsonb_agg", "json_object_agg", "jsonb_object_agg", "percentile_cont", "percentile_disc", "mode",
+    "corr", "covar_pop", "covar_samp", "regr_slope", "regr_intercept", "regr_r2", "regr_count",
+    // window functions
+    "row_number", "rank", "dense_rank", "percent_rank", "cume_dist", "ntile", "lag", "lead",
+    "first_value", "last_value", "nth_value",
+    // numbers
+    "abs", "ceil", "ceiling", "floor", "round", "trunc", "sign", "sqrt", "cbrt", "power", "pow",
+    "exp", "ln", "log", "log10", "mod", "div", "width_bucket", "pi", "degrees", "radians",
+    "scale", "num_nonnulls", "num_nulls",
+    // text
+    "length", "char_length", "character_length", "octet_length", "lower", "upper", "initcap",
+    "btrim", "ltrim", "rtrim", "substr", "substring", "left", "right", "replace", "split_part",
+    "strpos", "position", "concat", "concat_ws", "format", "reverse", "starts_with",
+    "regexp_replace", "regexp_match", "regexp_matches", "regexp_split_to_array", "md5", "to_char",
+    "to_number", "quote_ident", "quote_literal", "quote_nullable", "translate", "ascii", "chr",
+    "overlay", "like_escape", "normalize", "is_normalized", "string_to_array", "array_to_string",
+    // dates and times
+    "now", "date_trunc", "date_part", "extract", "make_date", "make_time", "make_timestamp",
+    "make_timestamptz", "make_interval", "age", "justify_days", "justify_hours", "justify_interval",
+    "date_bin", "timezone", "to_date", "to_timestamp", "isfinite", "statement_timestamp",
+    "transaction_timestamp",
+    // JSON
+    "to_json", "to_jsonb", "row_to_json", "json_build_object", "jsonb_build_object",
+    "json_build_array", "jsonb_build_array", "json_object", "jsonb_object", "jsonb_pretty",
+    "json_array_length", "jsonb_array_length", "json_extract_path", "json_extract_path_text",
+    "jsonb_extract_path", "jsonb_extract_path_text", "json_typeof", "jsonb_typeof",
+    "jsonb_strip_nulls", "json_strip_nulls", "jsonb_object_keys", "json_object_keys",
+    "jsonb_array_elements", "jsonb_array_elements_text", "json_array_elements",
+    "json_array_elements_text", "jsonb_each", "jsonb_each_text", "json_each", "json_each_text",
+    // arrays and sets
+    "array_length", "cardinality", "unnest", "array_position", "array_positions", "array_remove",
+    "array_append", "array_prepend", "array_cat", "array_lower", "array_upper", "array_dims",
+    "generate_series", "generate_subscripts",
+    // types
+    "pg_typeof",
+];
+
+/// Zava's own functions an untrusted query may call: they only describe the caller.
+pub const ZAVA_CALLABLE: &[&str] =
+    &["current_store_ids", "current_principal", "get_user_store_list", "get_current_user_store", "whoami"];
+
+/// Extensions whose non-volatile functions, operators and types are allowed.
+pub const TRUSTED_EXTENSIONS: &[&str] = &["vector"];
+
+/// The only schema whose tables an untrusted query may read (through RLS).
+pub const READABLE_SCHEMA: &str = "retail";
+
+/// `Ok` if the query may reach `f` this way, else a message naming the function.
+pub fn check_function(site: Site, f: &Function) -> Result<(), String> {
+    let refuse = || Err(format!("function {}.{} is not allowed in a safe query", f.schema, f.name));
+    if f.extension.is_some_and(|e| TRUSTED_EXTENSIONS.contains(&e)) {
+        return if f.volatility == b'v' { refuse() } else { Ok(()) };
+    }
+    match (f.schema, site) {
+        ("zava", Site::Call) if ZAVA_CALLABLE.contains(&f.name) => Ok(()),
+        ("pg_catalog", Site::Call | Site::Aggregate | Site::Window) if CALLABLE.contains(&f.name) => Ok(()),
+        ("pg_catalog", Site::Operator | Site::Cast) if f.volatility != b'v' => Ok(()),
+        _ => refuse(),
+    }
+}
+
+/// `Ok` if a value of this type may be converted or compared (its I/O and
+/// comparison functions are built in or from a trusted extension).
+pub fn check_type(schema: &str, extension: Option<&str>, name: &str) -> Result<(), String> {
+    if schema == "pg_catalog" || extension.is_some_and(|e| TRUSTED_EXTENSIONS.contains(&e)) {
+        Ok(())
+    } else {
+        Err(format!("type {schema}.{name} is not allowed in a safe query"))
+    }
+}
+
+/// `Ok` if the relation may be read: tables of the retail schema only (their
+/// rows are filtered by RLS; catalogs, views and other schemas are out).
+pub fn check_relation(schema: &str, name: &str, relkind: u8) -> Result<(), String> {
+    if schema == READABLE_SCHEMA && matches!(relkind, b'r' | b'p') {
+        Ok(())
+    } else {
+        Err(format!(
+            "relation {schema}.{name} is not readable in a safe query; only tables in schema {READABLE_SCHEMA} are"
+        ))
+    }
+}
+
+/// A decimal's value as `f64` when that is exact to the digit (at most 15
+/// significant digits); `None` otherwise (the caller keeps the text).
+pub fn exact_decimal(text: &str) -> Option<f64> {
+    let digits = text.trim_start_matches(['-', '+']);
+    let (int, frac) = digits.split_once('.').unwrap_or((digits, ""));
+    if int.is_empty() && frac.is_empty()
+        || !int.bytes().chain(frac.bytes()).all(|b| b.is_ascii_digit())
+    {
+        return None;
+    }
+    let significant = int.trim_start_matches('0').len() + frac.trim_end_matches('0').len();
+    let significant = if int.trim_start_matches('0').is_empty() {
+        frac.trim_end_matches('0').trim_start_matches('0').len()
+    } else {
+        significant
+    };
+    if significant > 15 {
+        return None;
+    }
+    text.parse::<f64>().ok().filter(|f| f.is_finite())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn f(schema: &'static str, name: &'static str, volatility: u8) -> Function<'static> {
+        Function { name, schema, volatility, extension: None }
+    }
+
+    #[test]
+    fn table_of_decisions() {
+        let cases: &[(Site, Function, bool)] = &[
+            (Site::Aggregate, f("pg_catalog", "sum", b'i'), true),
+            (Site::Call, f("pg_catalog", "date_trunc", b'i'), true),
+            (Site::Call, f("pg_catalog", "generate_series", b'i'), true),
+            (Site::Call, f("pg_catalog", "pg_read_file", b'v'), false),
+            (Site::Call, f("pg_catalog", "pg_ls_dir", b'v'), false),
+            (Site::Call, f("pg_catalog", "pg_sleep", b'v'), false),
+            (Site::Call, f("pg_catalog", "set_config", b'v'), false),
+            (Site::Call, f("pg_catalog", "current_setting", b's'), false),
+            (Site::Call, f("pg_catalog", "nextval", b'v'), false),
+            (Site::Call, f("pg_catalog", "lo_import", b'v'), false),
+            (Site::Call, f("pg_catalog", "pg_advisory_lock", b'v'), false),
+            (Site::Call, f("pg_catalog", "pg_terminate_backend", b'v'), false),
+            (Site::Call, f("pg_catalog", "query_to_xml", b's'), false),
+            (Site::Call, f("pg_catalog", "repeat", b'i'), false),
+            (Site::Call, f("pg_catalog", "pg_stat_get_activity", b's'), false),
+            (Site::Call, f("public", "dblink", b'v'), false),
+            (Site::Call, f("zava", "whoami", b's'), true),
+            (Site::Call, f("zava", "assert_principal", b'v'), false),
+            (Site::Call, f("zava", "generate_demo_data", b'v'), false),
+            (Site::Operator, f("pg_catalog", "int4pl", b'i'), true),
+            (Site::Operator, f("pg_catalog", "some_volatile_op", b'v'), false),
+            (Site::Operator, f("public", "evil_op", b'i'), false),
+            (Site::Cast, f("pg_catalog", "int4", b'i'), true),
+            (Site::Window, f("pg_catalog", "rank", b'i'), true),
+            (Site::Window, f("pg_catalog", "pg_sleep", b'v'), false),
+        ];
+        for (site, func, allowed) in cases {
+            assert_eq!(check_function(*site, func).is_ok(), *allowed, "{site:?} {}.{}", func.schema, func.name);
+        }
+        let vector_dist = Function { name: "vector_cosine_distance", schema: "public", volatility: b'i', extension: Some("vector") };
+        assert!(check_function(Site::Operator, &vector_dist).is_ok());
+        let vector_volatile = Function { volatility: b'v', ..vector_dist };
+        assert!(check_function(Site::Call, &vector_volatile).is_err());
+    }
+
+    #[test]
+    fn decimals_become_numbers_only_when_exact() {
+        assert_eq!(exact_decimal("12.30"), Some(12.3));
+        assert_eq!(exact_decimal("-0.05"), Some(-0.05));
+        assert_eq!(exact_decimal("123456789012345"), Some(123456789012345.0));
+        assert_eq!(exact_decimal("0.000000000000000000001"), Some(1e-21));
+        assert_eq!(exact_decimal("1234567890123456"), None, "16 digits may not survive f64");
+        assert_eq!(exact_decimal("12345678901234.56"), None);
+        assert_eq!(exact_decimal("NaN"), None);
+        assert_eq!(exact_decimal("Infinity"), None);
+        assert_eq!(exact_decimal(""), None);
+    }
+
+    #[test]
+    fn relations_and_types() {
+        assert!(check_relation("retail", "orders", b'r').is_ok());
+        assert!(check_relation("retail", "some_view", b'v').is_err());
+        assert!(check_relation("zava", "principals", b'r').is_err());
+        assert!(check_relation("pg_catalog", "pg_authid", b'r').is_err());
+        assert!(check_relation("pg_catalog", "pg_stat_activity", b'v').is_err());
+        assert!(check_type("pg_catalog", None, "int4").is_ok());
+        assert!(check_type("public", Some("vector"), "vector").is_ok());
+        assert!(check_type("public", None, "evil").is_err());
+        let msg = check_function(Site::Call, &f("pg_catalog", "pg_read_file", b'v')).unwrap_err();
+        assert_eq!(msg, "function pg_catalog.pg_read_file is not allowed in a safe query");
+    }
+}

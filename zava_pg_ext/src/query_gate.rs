@@ -1,0 +1,521 @@
+//! `zava.safe_query`: the one door through which untrusted SQL enters.
+//!
+//! 1. PostgreSQL's own parser (`raw_parser`) splits the text: exactly one
+//!    statement, and it must be a `SELECT` (or `VALUES`/`TABLE`) without `INTO`.
+//! 2. Parse analysis resolves every name; the analysed tree is walked end to end
+//!    (sub-selects, CTEs, FROM-clause functions, operators, casts, aggregates,
+//!    window functions, type conversions) and every function, type and relation
+//!    is checked against the allow-lists in `zava_core::gate`. No data-modifying
+//!    CTE, no locking clause, no utility statement, no TABLESAMPLE.
+//! 3. The *same text* runs through a read-only SPI cursor, as the caller (RLS
+//!    applies), with a statement timeout, `temp_file_limit` and `work_mem`
+//!    capped, reading at most `max_rows` rows and 4 MiB of answer, then stopping.
+//!
+//! Read-only SPI is a second wall, not the first: the gate is the barrier.
+
+use std::cell::Cell;
+use std::ffi::{CStr, CString, c_int, c_void};
+
+use pgrx::pg_sys::{self, NodeTag};
+use pgrx::prelude::*;
+use pgrx::{PgList, PgTryBuilder};
+use serde_json::{Map, Value, json};
+use zava_core::gate::{self, Function, Site};
+
+use crate::errors::{raise, raise_hint};
+
+const MAX_ROWS_LIMIT: i32 = 10_000;
+const MAX_TIMEOUT_MS: i32 = 60_000;
+/// The answer (rows as JSON text) stops growing past this many bytes.
+const MAX_ANSWER_BYTES: usize = 4 << 20;
+/// Caps on the work one query may do while it runs (restored afterwards).
+const TEMP_FILE_LIMIT_KB: &CStr = c"65536";
+const WORK_MEM: &CStr = c"16MB";
+
+// timeout.h is not among pgrx's bindings; these are its stable C entry points.
+unsafe extern "C-unwind" {
+    fn get_timeout_active(id: c_int) -> bool;
+    fn get_timeout_finish_time(id: c_int) -> pg_sys::TimestampTz;
+    fn enable_timeout_at(id: c_int, fin_time: pg_sys::TimestampTz);
+    fn disable_timeout(id: c_int, keep_indicator: bool);
+}
+/// `STATEMENT_TIMEOUT` in PostgreSQL 15's `enum TimeoutId`.
+const STATEMENT_TIMEOUT: c_int = 3;
+
+const HINT: &str = "Send exactly one read-only SELECT over tables in schema retail, using ordinary built-in functions.";
+
+/// Runs one untrusted, read-only `SELECT` and returns
+/// `{columns: [{name, type}], rows: [[…], …], row_count, truncated, truncated_by}`.
+/// Rows are arrays, so column order and duplicate names survive.
+///
+/// Errors: 0A000 statement kind not allowed, 42501 function/relation/type not
+/// allowed, 42601 syntax (with the position), 57014 timeout, 22023/22004 bad
+/// arguments; anything the query itself raises keeps its own SQLSTATE.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, retail, pg_temp)]
+fn safe_query(
+    sql: Option<&str>,
+    max_rows: default!(Option<i32>, 100),
+    timeout_ms: default!(Option<i32>, 10000),
+) -> pgrx::JsonB {
+    let (Some(sql), Some(max_rows), Some(timeout_ms)) = (sql, max_rows, timeout_ms) else {
+        raise(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "sql, max_rows and timeout_ms must not be NULL");
+    };
+    if !(1..=MAX_ROWS_LIMIT).contains(&max_rows) {
+        raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, format!("max_rows must be between 1 and {MAX_ROWS_LIMIT} (got {max_rows})"));
+    }
+    if !(1..=MAX_TIMEOUT_MS).contains(&timeout_ms) {
+        raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, format!("timeout_ms must be between 1 and {MAX_TIMEOUT_MS} (got {timeout_ms})"));
+    }
+    let Ok(text) = CString::new(sql) else {
+        raise(PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE, "the query contains a NUL character");
+    };
+    // SAFETY: `text` outlives every use below; all pointers come from Postgres.
+    unsafe {
+        let query = analyze(&text);
+        check_tree(query);
+        pgrx::JsonB(execute(&text, max_rows as usize, timeout_ms))
+    }
+}
+
+thread_local! {
+    static ERROR_POSITION: Cell<c_int> = const { Cell::new(0) };
+}
+
+/// Error-context callback: remembers the cursor position of a parser error
+/// (pgrx's caught error does not carry it).
+///
+/// # Safety
+/// Called by Postgres while it builds an error report; only reads the report.
+#[pg_guard]
+unsafe extern "C-unwind" fn remember_position(_arg: *mut c_void) {
+    // SAFETY: an error report is being built, so geterrposition reads it.
+    ERROR_POSITION.with(|p| p.set(unsafe { pg_sys::geterrposition() }));
+}
+
+/// Parses and analyses the text: exactly one SELECT statement.
+///
+/// # Safety
+/// `text` must be a valid C string; must run inside a transaction.
+unsafe fn analyze(text: &CStr) -> *mut pg_sys::Query {
+    ERROR_POSITION.with(|p| p.set(0));
+    let mut callback = pg_sys::ErrorContextCallback {
+        // SAFETY: reading the backend's error context stack.
+        previous: unsafe { pg_sys::error_context_stack },
+        callback: Some(remember_position),
+        arg: std::ptr::null_mut(),
+    };
+    let previous = callback.previous;
+    // SAFETY: the callback lives on this frame until it is popped below, on
+    // both the success and the error path.
+    unsafe { pg_sys::error_context_stack = &mut callback };
+    let raw = PgTryBuilder::new(|| unsafe {
+        let list = pg_sys::raw_parser(text.as_ptr(), pg_sys::RawParseMode::RAW_PARSE_DEFAULT);
+        PgList::<pg_sys::RawStmt>::from_pg(list).iter_ptr().collect::<Vec<_>>()
+    })
+    .catch_others(|e| {
+        // SAFETY: restoring the stack as it was before we pushed.
+        unsafe { pg_sys::error_context_stack = previous };
+        match e {
+            pg_sys::panic::CaughtError::PostgresError(ref r)
+                if r.sql_error_code() == PgSqlErrorCode::ERRCODE_SYNTAX_ERROR =>
+            {
+                let pos = ERROR_POSITION.with(Cell::get);
+                let message = format!("{} (at character {pos} of the query)", r.message());
+                pgrx::pg_sys::panic::ErrorReport::new(PgSqlErrorCode::ERRCODE_SYNTAX_ERROR, message, "zava")
+                    .set_detail(caret_line(text.to_str().unwrap_or(""), pos))
+                    .set_hint(HINT)
+                    .report(PgLogLevel::ERROR);
+                unreachable!()
+            }
+            other => other.rethrow(),
+        }
+    })
+    .execute();
+    // SAFETY: as above.
+    unsafe { pg_sys::error_context_stack = previous };
+
+    if raw.len() != 1 {
+        raise_hint(
+            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            format!("a safe query is exactly one statement (got {})", raw.len()),
+            HINT,
+        );
+    }
+    let raw = raw[0];
+    // SAFETY: raw_parser returned a valid RawStmt.
+    let stmt = unsafe { (*raw).stmt };
+    // SAFETY: stmt is a valid node.
+    let tag = unsafe { (*stmt).type_ };
+    if tag != NodeTag::T_SelectStmt {
+        raise_hint(
+            PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED,
+            format!("only SELECT statements are allowed (got {})", statement_kind(tag)),
+            HINT,
+        );
+    }
+    // SAFETY: the tag says it is a SelectStmt.
+    if unsafe { !(*(stmt as *mut pg_sys::SelectStmt)).intoClause.is_null() } {
+        raise_hint(PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, "SELECT INTO is not allowed", HINT);
+    }
+    // SAFETY: analysis of a SELECT; no parameters.
+    unsafe { pg_sys::parse_analyze_fixedparams(raw, text.as_ptr(), std::ptr::null_mut(), 0, std::ptr::null_mut()) }
+}
+
+fn caret_line(text: &str, pos: c_int) -> String {
+    if pos <= 0 {
+        return String::new();
+    }
+    let chars: Vec<char> = text.chars().collect();
+    let at = (pos as usize - 1).min(chars.len());
+    let start = chars[..at].iter().rposition(|&c| c == '\n').map_or(0, |i| i + 1);
+    let end = chars[at..].iter().position(|&c| c == '\n').map_or(chars.len(), |i| at + i);
+    let line: String = chars[start..end].iter().collect();
+    format!("{line}\n{}^", " ".repeat(at - start))
+}
+
+fn statement_kind(tag: NodeTag) -> String {
+    let name = format!("{tag:?}");
+    let name = name.trim_start_matches("T_").trim_end_matches("Stmt");
+    // CamelCase → words: "TransactionStmt" → "transaction"
+    let mut out = String::new();
+    for (i, c) in name.chars().enumerate() {
+        if c.is_uppercase() && i > 0 {
+            out.push(' ');
+        }
+        out.extend(c.to_lowercase());
+    }
+    let article = if out.starts_with(['a', 'e', 'i', 'o', 'u']) { "an" } else { "a" };
+    if out.is_empty() { "an unknown statement".into() } else { format!("{article} {out} statement") }
+}
+
+struct Walk {
+    refusal: Option<(PgSqlErrorCode, String)>,
+}
+
+/// Walks the whole analysed tree; raises the first refusal.
+///
+/// # Safety
+/// `query` must be an analysed query tree.
+unsafe fn check_tree(query: *mut pg_sys::Query) {
+    let mut walk = Walk { refusal: None };
+    // SAFETY: walker only reads nodes (and fills opfuncid caches).
+    unsafe { walker(query.cast(), (&mut walk as *mut Walk).cast()) };
+    if let Some((code, message)) = walk.refusal {
+        raise_hint(code, message, HINT);
+    }
+}
+
+/// # Safety
+/// Called by Postgres' tree walkers with nodes of an analysed tree and our `Walk`.
+#[pg_guard]
+unsafe extern "C-unwind" fn walker(node: *mut pg_sys::Node, context: *mut c_void) -> bool {
+    if node.is_null() {
+        return false;
+    }
+    // SAFETY: context is the Walk passed by check_tree; node is a valid node.
+    unsafe {
+        let walk = &mut *(context as *mut Walk);
+        if let Err(refusal) = check_node(node) {
+            walk.refusal = Some(refusal);
+            return true; // stop walking
+        }
+        if (*node).type_ == NodeTag::T_Query {
+            return pg_sys::query_tree_walker(node.cast(), Some(walker), context, 0);
+        }
+        pg_sys::expression_tree_walker(node, Some(walker), context)
+    }
+}
+
+type Refusal = (PgSqlErrorCode, String);
+
+fn not_allowed(message: String) -> Refusal {
+    (PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE, message)
+}
+
+fn not_supported(message: &str) -> Refusal {
+    (PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, message.to_string())
+}
+
+/// # Safety
+/// `node` must be a valid node of an analysed tree.
+unsafe fn check_node(node: *mut pg_sys::Node) -> Result<(), Refusal> {
+    use NodeTag::*;
+    // SAFETY: each arm casts to the struct its tag names.
+    unsafe {
+        match (*node).type_ {
+            T_Query => check_query(node.cast()),
+            T_FuncExpr => {
+                let f = node as *mut pg_sys::FuncExpr;
+                let site = match (*f).funcformat {
+                    pg_sys::CoercionForm::COERCE_EXPLICIT_CALL | pg_sys::CoercionForm::COERCE_SQL_SYNTAX => Site::Call,
+                    _ => Site::Cast,
+                };
+                check_function(site, (*f).funcid)
+            }
+            T_OpExpr | T_DistinctExpr | T_NullIfExpr => {
+                let op = node as *mut pg_sys::OpExpr;
+                pg_sys::set_opfuncid(op);
+                check_function(Site::Operator, (*op).opfuncid)
+            }
+            T_ScalarArrayOpExpr => {
+                let op = node as *mut pg_sys::ScalarArrayOpExpr;
+                pg_sys::set_sa_opfuncid(op);
+                check_function(Site::Operator, (*op).opfuncid)
+            }
+            T_Aggref => check_function(Site::Aggregate, (*(node as *mut pg_sys::Aggref)).aggfnoid),
+            T_WindowFunc => check_function(Site::Window, (*(node as *mut pg_sys::WindowFunc)).winfnoid),
+            T_RowCompareExpr => {
+                let r = node as *mut pg_sys::RowCompareExpr;
+                for op in PgList::<c_void>::from_pg((*r).opnos).iter_oid() {
+                    check_function(Site::Operator, pg_sys::get_opcode(op))?;
+                }
+                Ok(())
+            }
+            T_CoerceViaIO => {
+                let c = node as *mut pg_sys::CoerceViaIO;
+                check_type((*c).resulttype)?;
+                check_type(pg_sys::exprType((*c).arg.cast()))
+            }
+            T_ArrayCoerceExpr => check_type((*(node as *mut pg_sys::ArrayCoerceExpr)).resulttype),
+            T_MinMaxExpr => check_type((*(node as *mut pg_sys::MinMaxExpr)).minmaxtype),
+            T_SubscriptingRef => check_type((*(node as *mut pg_sys::SubscriptingRef)).refcontainertype),
+            T_CoerceToDomain => Err(not_supported("domain types are not allowed in a safe query")),
+            T_NextValueExpr => Err(not_supported("sequence values are not allowed in a safe query")),
+            T_CurrentOfExpr => Err(not_supported("cursors are not allowed in a safe query")),
+            T_XmlExpr | T_TableFunc => Err(not_supported("XML functions are not allowed in a safe query")),
+            T_Param => Err(not_supported("parameters are not allowed in a safe query")),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// # Safety
+/// `q` must be an analysed Query.
+unsafe fn check_query(q: *mut pg_sys::Query) -> Result<(), Refusal> {
+    // SAFETY: reading fields of a valid Query and its range table.
+    unsafe {
+        if (*q).commandType != pg_sys::CmdType::CMD_SELECT || !(*q).utilityStmt.is_null() {
+            return Err(not_supported("only SELECT statements are allowed, also inside WITH"));
+        }
+        if (*q).hasModifyingCTE {
+            return Err(not_supported("data-modifying statements in WITH are not allowed"));
+        }
+        if !(*q).rowMarks.is_null() || (*q).hasForUpdate {
+            return Err(not_supported("locking clauses (FOR UPDATE/SHARE) are not allowed"));
+        }
+        for rte in PgList::<pg_sys::RangeTblEntry>::from_pg((*q).rtable).iter_ptr() {
+            match (*rte).rtekind {
+                pg_sys::RTEKind::RTE_RELATION => {
+                    if !(*rte).tablesample.is_null() {
+                        return Err(not_supported("TABLESAMPLE is not allowed in a safe query"));
+                    }
+                    let relid = (*rte).relid;
+                    let schema = cstr_or(pg_sys::get_namespace_name(pg_sys::get_rel_namespace(relid)), "?");
+                    let name = cstr_or(pg_sys::get_rel_name(relid), "?");
+                    gate::check_relation(&schema, &name, pg_sys::get_rel_relkind(relid) as u8).map_err(not_allowed)?;
+                }
+                pg_sys::RTEKind::RTE_TABLEFUNC | pg_sys::RTEKind::RTE_NAMEDTUPLESTORE => {
+                    return Err(not_supported("table functions (XMLTABLE) are not allowed in a safe query"));
+                }
+                _ => {}
+            }
+        }
+        Ok(())
+    }
+}
+
+/// # Safety
+/// `oid` must name a function (it came out of parse analysis).
+unsafe fn check_function(site: Site, oid: pg_sys::Oid) -> Result<(), Refusal> {
+    // SAFETY: catalog look-ups by a valid OID.
+    unsafe {
+        let name = cstr_or(pg_sys::get_func_name(oid), "?");
+        let schema = cstr_or(pg_sys::get_namespace_name(pg_sys::get_func_namespace(oid)), "?");
+        let extension = extension_of(pg_sys::ProcedureRelationId, oid);
+        let f = Function {
+            name: &name,
+            schema: &schema,
+            volatility: pg_sys::func_volatile(oid) as u8,
+            extension: extension.as_deref(),
+        };
+        gate::check_function(site, &f).map_err(not_allowed)
+    }
+}
+
+/// # Safety
+/// `oid` must name a type.
+unsafe fn check_type(oid: pg_sys::Oid) -> Result<(), Refusal> {
+    // SAFETY: syscache look-up by OID; the tuple is released before returning.
+    unsafe {
+        let tuple = pg_sys::SearchSysCache1(pg_sys::SysCacheIdentifier::TYPEOID as c_int, pg_sys::Datum::from(oid));
+        if tuple.is_null() {
+            return Err(not_allowed(format!("unknown type {}", oid.to_u32())));
+        }
+        let form = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_type>(tuple);
+        let name = CStr::from_ptr((*form).typname.data.as_ptr()).to_string_lossy().into_owned();
+        let namespace = (*form).typnamespace;
+        pg_sys::ReleaseSysCache(tuple);
+        let schema = cstr_or(pg_sys::get_namespace_name(namespace), "?");
+        let extension = extension_of(pg_sys::TypeRelationId, oid);
+        gate::check_type(&schema, extension.as_deref(), &name).map_err(not_allowed)
+    }
+}
+
+/// # Safety
+/// `class`/`oid` must identify a catalog object.
+unsafe fn extension_of(class: pg_sys::Oid, oid: pg_sys::Oid) -> Option<String> {
+    // SAFETY: dependency look-up; get_extension_name returns NULL for none.
+    unsafe {
+        let ext = pg_sys::getExtensionOfObject(class, oid);
+        if ext == pg_sys::InvalidOid {
+            return None;
+        }
+        let name = pg_sys::get_extension_name(ext);
+        (!name.is_null()).then(|| CStr::from_ptr(name).to_string_lossy().into_owned())
+    }
+}
+
+/// # Safety
+/// `p` must be NULL or a valid C string.
+unsafe fn cstr_or(p: *const std::ffi::c_char, fallback: &str) -> String {
+    if p.is_null() {
+        fallback.to_string()
+    } else {
+        // SAFETY: non-null C string from Postgres.
+        unsafe { CStr::from_ptr(p) }.to_string_lossy().into_owned()
+    }
+}
+
+/// Runs the gated text through a read-only cursor with the limits in place.
+///
+/// # Safety
+/// Must run inside a transaction, after `analyze`/`check_tree` accepted `text`.
+unsafe fn execute(text: &CStr, max_rows: usize, timeout_ms: i32) -> Value {
+    // SAFETY: GUC and timeout calls of the running backend; both are restored
+    // below, and transaction abort restores them on error.
+    unsafe {
+        let nest = pg_sys::NewGUCNestLevel();
+        for (name, value, context) in [
+            (c"temp_file_limit", TEMP_FILE_LIMIT_KB, pg_sys::GucContext::PGC_SUSET),
+            (c"work_mem", WORK_MEM, pg_sys::GucContext::PGC_USERSET),
+            // Answers are JSON: dates in ISO 8601 whatever the session's style.
+            (c"DateStyle", c"ISO, YMD", pg_sys::GucContext::PGC_USERSET),
+        ] {
+            pg_sys::set_config_option(name.as_ptr(), value.as_ptr(), context, pg_sys::GucSource::PGC_S_SESSION,
+                pg_sys::GucAction::GUC_ACTION_SAVE, true, 0, false);
+        }
+        // Our deadline, unless the statement already has an earlier one.
+        let outer = get_timeout_active(STATEMENT_TIMEOUT).then(|| get_timeout_finish_time(STATEMENT_TIMEOUT));
+        let ours = pg_sys::GetCurrentTimestamp() + timeout_ms as i64 * 1000;
+        if outer.is_none_or(|o| ours < o) {
+            enable_timeout_at(STATEMENT_TIMEOUT, ours);
+        }
+        // The deadline is ours only while the query runs: put the outer one
+        // back on every path, or a caller that catches our error (an exception
+        // block) would be cancelled later by a timer it never set.
+        let answer = PgTryBuilder::new(|| Spi::connect(|_client| read_rows(text, max_rows)))
+            .finally(|| match outer {
+                Some(o) => enable_timeout_at(STATEMENT_TIMEOUT, o),
+                None => disable_timeout(STATEMENT_TIMEOUT, false),
+            })
+            .execute();
+        pg_sys::AtEOXact_GUC(true, nest);
+        answer
+    }
+}
+
+/// # Safety
+/// Must run inside `Spi::connect`.
+unsafe fn read_rows(text: &CStr, max_rows: usize) -> Value {
+    // SAFETY: SPI is connected; the portal and tuple tables are SPI's.
+    unsafe {
+        let portal = pg_sys::SPI_cursor_open_with_args(
+            std::ptr::null(),
+            text.as_ptr(),
+            0,
+            std::ptr::null_mut(),
+            std::ptr::null_mut(),
+            std::ptr::null(),
+            true, // read_only
+            0,
+        );
+        if portal.is_null() {
+            raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "could not open a cursor for the query");
+        }
+        let desc = (*portal).tupDesc;
+        let natts = (*desc).natts as usize;
+        let mut columns = Vec::with_capacity(natts);
+        let mut types = Vec::with_capacity(natts);
+        for i in 0..natts {
+            let att = (*desc).attrs.as_ptr().add(i);
+            let name = CStr::from_ptr((*att).attname.data.as_ptr()).to_string_lossy().into_owned();
+            let ty = cstr_or(pg_sys::format_type_be((*att).atttypid), "?");
+            columns.push(json!({ "name": name, "type": ty }));
+            types.push((*att).atttypid);
+        }
+        let mut rows: Vec<Value> = Vec::new();
+        let mut bytes = 0usize;
+        let mut truncated_by: Option<&str> = None;
+        'fetch: loop {
+            // One row beyond the cap tells us whether the answer was cut.
+            let want = (max_rows + 1 - rows.len()).min(1_000);
+            pg_sys::SPI_cursor_fetch(portal, true, want as i64);
+            let n = pg_sys::SPI_processed as usize;
+            let table = pg_sys::SPI_tuptable;
+            if n == 0 || table.is_null() {
+                break;
+            }
+            for i in 0..n {
+                if rows.len() == max_rows {
+                    truncated_by = Some("max_rows");
+                    break 'fetch;
+                }
+                let tuple = *(*table).vals.add(i);
+                let row: Vec<Value> = (0..natts)
+                    .map(|c| {
+                        let v = pg_sys::SPI_getvalue(tuple, (*table).tupdesc, (c + 1) as c_int);
+                        if v.is_null() { Value::Null } else { to_json(types[c], &CStr::from_ptr(v).to_string_lossy()) }
+                    })
+                    .collect();
+                let row = Value::Array(row);
+                bytes += row.to_string().len();
+                if bytes > MAX_ANSWER_BYTES {
+                    truncated_by = Some("max_bytes");
+                    break 'fetch;
+                }
+                rows.push(row);
+            }
+            pg_sys::SPI_freetuptable(table);
+            if n < want {
+                break;
+            }
+        }
+        pg_sys::SPI_cursor_close(portal);
+        let mut out = Map::new();
+        out.insert("columns".into(), Value::Array(columns));
+        out.insert("row_count".into(), rows.len().into());
+        out.insert("rows".into(), Value::Array(rows));
+        out.insert("truncated".into(), truncated_by.is_some().into());
+        out.insert("truncated_by".into(), truncated_by.map_or(Value::Null, Value::from));
+        Value::Object(out)
+    }
+}
+
+/// A column value (its text form) as JSON: numbers as numbers where exact,
+/// JSON as JSON, everything else as text.
+fn to_json(type_oid: pg_sys::Oid, text: &str) -> Value {
+    match type_oid {
+        pg_sys::BOOLOID => Value::Bool(text == "t"),
+        pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID | pg_sys::OIDOID => {
+            text.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::from(text))
+        }
+        pg_sys::FLOAT4OID | pg_sys::FLOAT8OID => match text.parse::<f64>() {
+            Ok(f) if f.is_finite() => Value::from(f),
+            _ => Value::from(text),
+        },
+        pg_sys::NUMERICOID => zava_core::gate::exact_decimal(text).map_or_else(|| Value::from(text), Value::from),
+        pg_sys::JSONOID | pg_sys::JSONBOID => serde_json::from_str(text).unwrap_or_else(|_| Value::from(text)),
+        _ => Value::from(text),
+    }
+}
