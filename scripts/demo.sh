@@ -8,7 +8,7 @@
 # Environment: ZAVA_PG_PORT (default 5433), ZAVA_DEMO_DIR (default .zava),
 # ZAVA_DEMO_SCALE (default 1), ZAVA_DEMO_SEED (42), ZAVA_DEMO_END_DATE (today),
 # ZAVA_BUILD (release|dev, default release), ZAVA_SKIP_INSTALL=1 (tests: the
-# extension is already installed). With DATABASE_URL set, uses that
+# extension is already installed), ZAVA_MCP_LISTEN (default 127.0.0.1:8765). With DATABASE_URL set, uses that
 # server instead of a private cluster and never overwrites existing data.
 source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
 
@@ -25,9 +25,13 @@ if [ "${cmd}" = stop ]; then
 fi
 [ "${cmd}" = serve ] || [ "${cmd}" = start ] || die "usage: $0 [serve|start|stop]"
 
+MCP_LISTEN="${ZAVA_MCP_LISTEN:-127.0.0.1:8765}"
+MCP_BIN="${ZAVA_ROOT}/target/$([ "${BUILD}" = release ] && echo release || echo debug)/zava-mcp"
 if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
     bash "${ZAVA_ROOT}/scripts/setup.sh"
     install_extension "${BUILD}"
+    log "building zava-mcp (${BUILD})"
+    (cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp $([ "${BUILD}" = release ] && echo --release))
 fi
 
 private=1
@@ -83,9 +87,41 @@ PRIV
 )
 MSG
 
+# One bearer token per demo principal, made once and kept in the demo folder.
+TOKENS="${DIR}/tokens"
+if [ "${private}" = 1 ] && [ ! -s "${TOKENS}" ]; then
+    umask 077
+    psql_admin -F ' ' -c "SELECT role_name, principal_id FROM zava.demo_principals()" | while read -r role principal; do
+        echo "$(od -An -tx1 -N24 /dev/urandom | tr -d ' \n') ${principal} ${role}"
+    done > "${TOKENS}"
+fi
+
 if [ "${cmd}" = serve ] && [ "${private}" = 1 ]; then
+    MCP_URL="http://${MCP_LISTEN}/mcp"
+    DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${PORT}/zava" ZAVA_TOKENS_FILE="${TOKENS}" \
+        "${MCP_BIN}" http --listen "${MCP_LISTEN}" >> "${DIR}/zava-mcp.log" 2>&1 &
+    mcp_pid=$!
+    for _ in $(seq 1 100); do curl -sf -o /dev/null "http://${MCP_LISTEN}/readyz" && break; sleep 0.1; done
+    curl -sf -o /dev/null "http://${MCP_LISTEN}/readyz" || { tail -5 "${DIR}/zava-mcp.log" >&2; cluster_stop "${DIR}"; die "zava-mcp did not start (log: ${DIR}/zava-mcp.log)"; }
+    cat <<MSG
+  zava-mcp serves MCP at ${MCP_URL} (log: ${DIR}/zava-mcp.log; tokens: ${TOKENS}).
+  VS Code .vscode/mcp.json, one server per demo principal:
+
+$(python3 - "${TOKENS}" "${MCP_URL}" <<'PY'
+import json, sys
+servers = {}
+for line in open(sys.argv[1]):
+    token, _principal, role = line.split()
+    servers[f"zava-{role.replace('_manager', '').replace('_', '-')}"] = {
+        "type": "http", "url": sys.argv[2], "headers": {"Authorization": f"Bearer {token}"}}
+print(json.dumps({"servers": servers}, indent=2))
+PY
+)
+
+MSG
     log "serving until Ctrl-C (PostgreSQL log: ${DIR}/postgres.log)"
-    trap 'log "stopping"; cluster_stop "${DIR}"; exit 0' INT TERM
-    while cluster_running "${DIR}"; do sleep 2; done
-    die "PostgreSQL stopped unexpectedly (log: ${DIR}/postgres.log)"
+    trap 'log "stopping"; kill -TERM "${mcp_pid}" 2>/dev/null; wait "${mcp_pid}" 2>/dev/null; cluster_stop "${DIR}"; exit 0' INT TERM
+    while cluster_running "${DIR}" && kill -0 "${mcp_pid}" 2>/dev/null; do sleep 1; done
+    kill -TERM "${mcp_pid}" 2>/dev/null; cluster_stop "${DIR}"
+    die "PostgreSQL or zava-mcp stopped unexpectedly (logs: ${DIR}/postgres.log, ${DIR}/zava-mcp.log)"
 fi

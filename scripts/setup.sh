@@ -5,6 +5,7 @@
 #   2. pgvector, built with PGXS from Debian's signed *source* package
 #   3. the unprivileged OS user that runs Postgres clusters
 #   4. cargo-pgrx at exactly the version pinned in Cargo.toml, and `cargo pgrx init`
+#   5. a Python virtualenv with the official MCP SDK (end-to-end client tests)
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "setup installs Debian packages: run it as root (or via sudo)"
@@ -87,4 +88,12 @@ if ! grep -qs "pg${PG_MAJOR} = \"${PG_CONFIG}\"" "${HOME}/.pgrx/config.toml"; th
     cargo pgrx init "--pg${PG_MAJOR}" "${PG_CONFIG}" >/dev/null
 fi
 
+# --- 5. the official MCP Python SDK, for the end-to-end client tests ---------
+VENV="${ZAVA_ROOT}/target/venv"
+MCP_SDK_VERSION=2.3.0
+if ! "${VENV}/bin/python" -c "import mcp, importlib.metadata as m; assert m.version('mcp') == '${MCP_SDK_VERSION}'" 2>/dev/null; then
+    log "creating ${VENV} with the MCP Python SDK ${MCP_SDK_VERSION}"
+    python3 -m venv "${VENV}"
+    "${VENV}/bin/pip" install -q "mcp==${MCP_SDK_VERSION}"
+fi
 log "setup complete"

@@ -1,61 +1,208 @@
-//! `zava-mcp`: the MCP server in front of the `zava` extension.
+//! `zava-mcp`: the MCP server in front of the `zava` PostgreSQL extension.
 //!
-//! Not built yet: this binary only reports its version and says so. The design
-//! (one SQL function call per tool, under the caller's asserted identity) is in
-//! docs/design.md.
+//! Each tool is one SQL function call made for the caller's principal
+//! (asserted in the database, then dropped to `zava_agent`); see docs/mcp.md.
 
+mod config;
+mod db;
+mod errors;
+mod http;
+mod metrics;
+mod server;
+
+use std::net::SocketAddr;
+use std::path::PathBuf;
 use std::process::ExitCode;
+use std::sync::Arc;
+use std::time::Duration;
 
-const HELP: &str = "\
-zava-mcp — MCP server for the Zava retail extension (not implemented yet)
+use clap::{Args, Parser, Subcommand};
+use rmcp::ServiceExt;
+use tokio_util::sync::CancellationToken;
+use uuid::Uuid;
 
-This build only prints its version. The server (stdio and Streamable HTTP
-transports, each tool one SQL call under the caller's principal) is planned;
-see docs/design.md.
+use crate::config::Tokens;
+use crate::db::{Db, DbConfig};
+use crate::metrics::Metrics;
+use crate::server::{State, Zava};
 
-USAGE:
-    zava-mcp --version    print the version
-    zava-mcp --help       print this help
-";
+/// MCP server for Zava retail analytics: every tool is one SQL function call in
+/// PostgreSQL, run as the person asking (row-level security applies).
+#[derive(Parser, Debug)]
+#[command(name = "zava-mcp", version, about, long_about = None)]
+struct Cli {
+    #[command(subcommand)]
+    transport: Transport,
+    #[command(flatten)]
+    common: Common,
+}
 
-/// What to print, and the exit status, for the given arguments.
-fn respond(args: &[String]) -> (u8, String) {
-    match args {
-        [] => (2, format!("zava-mcp: no command given\n\n{HELP}")),
-        [a] if a == "--version" || a == "-V" => (0, format!("zava-mcp {}\n", env!("CARGO_PKG_VERSION"))),
-        [a] if a == "--help" || a == "-h" => (0, HELP.to_string()),
-        _ => (2, format!("zava-mcp: the server is not implemented yet; unsupported arguments {args:?}\n\n{HELP}")),
-    }
+#[derive(Subcommand, Debug)]
+enum Transport {
+    /// Serve one client over stdin/stdout, acting for one principal.
+    Stdio {
+        /// The principal (UUID) every call acts for.
+        #[arg(long, env = "ZAVA_PRINCIPAL")]
+        principal: Uuid,
+    },
+    /// Serve MCP over Streamable HTTP at /mcp, plus /healthz, /readyz, /metrics.
+    Http {
+        /// Address to listen on. Beyond loopback, bearer tokens are required.
+        #[arg(long, env = "ZAVA_LISTEN", default_value = "127.0.0.1:8765")]
+        listen: SocketAddr,
+        /// File of `token principal-uuid [label]` lines.
+        #[arg(long, env = "ZAVA_TOKENS_FILE")]
+        tokens_file: Option<PathBuf>,
+        /// Tokens as `token=uuid,token=uuid` (instead of or besides a file).
+        #[arg(long, env = "ZAVA_TOKENS", hide_env_values = true)]
+        tokens: Option<String>,
+        /// DEVELOPMENT ONLY: accept the seed's `x-rls-user-id: <principal>` header
+        /// without a token. Never enable this where others can reach the port.
+        #[arg(long, env = "ZAVA_DEV_RLS_HEADER")]
+        dev_rls_header: bool,
+        /// Extra host names accepted in the Host header (DNS-rebinding protection).
+        #[arg(long = "allowed-host", env = "ZAVA_ALLOWED_HOSTS", value_delimiter = ',')]
+        allowed_hosts: Vec<String>,
+        /// Largest accepted request body.
+        #[arg(long, env = "ZAVA_MAX_BODY_BYTES", default_value_t = 1 << 20)]
+        max_body_bytes: usize,
+    },
+}
+
+#[derive(Args, Debug)]
+struct Common {
+    /// PostgreSQL URL of the gateway login (a member of zava_gateway; never a superuser).
+    #[arg(long, env = "DATABASE_URL", hide_env_values = true, global = true)]
+    database_url: Option<String>,
+    /// Most pooled connections.
+    #[arg(long, env = "ZAVA_POOL_MAX", default_value_t = 10, global = true)]
+    pool_max: usize,
+    /// How long a call waits for a free connection, in ms.
+    #[arg(long, env = "ZAVA_POOL_WAIT_MS", default_value_t = 5000, global = true)]
+    pool_wait_ms: u64,
+    /// Idle connections are closed after this many seconds.
+    #[arg(long, env = "ZAVA_POOL_IDLE_S", default_value_t = 300, global = true)]
+    pool_idle_s: u64,
+    /// statement_timeout of every connection, in ms.
+    #[arg(long, env = "ZAVA_STATEMENT_TIMEOUT_MS", default_value_t = 30_000, global = true)]
+    statement_timeout_ms: u64,
+    /// Time limit of one execute_sales_query, in ms (at most 60000).
+    #[arg(long, env = "ZAVA_QUERY_TIMEOUT_MS", default_value_t = 10_000, global = true)]
+    query_timeout_ms: i32,
+    /// work_mem of every connection.
+    #[arg(long, env = "ZAVA_WORK_MEM", default_value = "4MB", global = true)]
+    work_mem: String,
+    /// Retries after a connection failure (never after a statement error).
+    #[arg(long, env = "ZAVA_RETRIES", default_value_t = 3, global = true)]
+    retries: u32,
+    /// First retry delay in ms; each further retry doubles it.
+    #[arg(long, env = "ZAVA_RETRY_BASE_MS", default_value_t = 1000, global = true)]
+    retry_base_ms: u64,
+    /// Calls slower than this (ms) are logged as warnings.
+    #[arg(long, env = "ZAVA_SLOW_CALL_MS", default_value_t = 1000, global = true)]
+    slow_call_ms: u64,
+    /// Most calls running at once for one principal.
+    #[arg(long, env = "ZAVA_MAX_CONCURRENT_PER_PRINCIPAL", default_value_t = 8, global = true)]
+    max_concurrent_per_principal: usize,
 }
 
 fn main() -> ExitCode {
-    let args: Vec<String> = std::env::args().skip(1).collect();
-    let (code, text) = respond(&args);
-    if code == 0 { print!("{text}") } else { eprint!("{text}") }
-    ExitCode::from(code)
+    let cli = Cli::parse();
+    // Logs are JSON on stderr (stdout carries the protocol in stdio mode).
+    tracing_subscriber::fmt()
+        .json()
+        .with_writer(std::io::stderr)
+        .with_env_filter(
+            tracing_subscriber::EnvFilter::try_from_env("ZAVA_LOG").unwrap_or_else(|_| "info".into()),
+        )
+        .init();
+    let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
+    match runtime.block_on(run(cli)) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            tracing::error!(error = %e, "zava-mcp stopped");
+            eprintln!("zava-mcp: {e}");
+            ExitCode::from(1)
+        }
+    }
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
+async fn run(cli: Cli) -> Result<(), String> {
+    let c = cli.common;
+    let url = c.database_url.ok_or("DATABASE_URL (or --database-url) is required")?;
+    let db = Db::new(DbConfig {
+        url,
+        pool_max: c.pool_max,
+        wait_timeout: Duration::from_millis(c.pool_wait_ms),
+        statement_timeout: Duration::from_millis(c.statement_timeout_ms),
+        work_mem: c.work_mem,
+        retries: c.retries,
+        retry_base: Duration::from_millis(c.retry_base_ms),
+        idle_timeout: Duration::from_secs(c.pool_idle_s),
+    })?;
+    let version = db.check().await?;
+    tracing::info!(zava = version, "database ready");
+    let state = Arc::new(State::new(
+        db.clone(),
+        Metrics::new(),
+        Duration::from_millis(c.slow_call_ms),
+        c.query_timeout_ms,
+        c.max_concurrent_per_principal,
+    ));
+    let shutdown = CancellationToken::new();
+    tokio::spawn(stop_on_signal(shutdown.clone()));
+    tokio::spawn({
+        let (db, shutdown) = (db.clone(), shutdown.clone());
+        async move {
+            let mut tick = tokio::time::interval(Duration::from_secs(30));
+            while tokio::select! { _ = tick.tick() => true, _ = shutdown.cancelled() => false } {
+                db.close_idle();
+            }
+        }
+    });
 
-    fn run(args: &[&str]) -> (u8, String) {
-        respond(&args.iter().map(|s| s.to_string()).collect::<Vec<_>>())
-    }
+    let result = match cli.transport {
+        Transport::Stdio { principal } => {
+            let service = Zava::new(state, Some(principal))
+                .serve(rmcp::transport::stdio())
+                .await
+                .map_err(|e| format!("MCP handshake failed: {e}"))?;
+            let cancel = service.cancellation_token();
+            tokio::select! {
+                r = service.waiting() => r.map(|_| ()).map_err(|e| format!("stdio transport: {e}")),
+                _ = shutdown.cancelled() => { cancel.cancel(); Ok(()) }
+            }
+        }
+        Transport::Http { listen, tokens_file, tokens, dev_rls_header, allowed_hosts, max_body_bytes } => {
+            let mut text = String::new();
+            if let Some(path) = tokens_file {
+                text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            }
+            if let Some(env) = tokens {
+                text.push('\n');
+                text.push_str(&env.replace(',', "\n").replace('=', " "));
+            }
+            let tokens = Tokens::parse(&text)?;
+            config::check_listen(&listen, &tokens, dev_rls_header)?;
+            if dev_rls_header {
+                tracing::warn!("the x-rls-user-id development header is enabled: anyone who can reach the port may claim any principal");
+            }
+            tracing::info!(tokens = tokens.len(), "bearer tokens loaded");
+            let opts = http::HttpOptions { listen, tokens, dev_header: dev_rls_header, allowed_hosts, max_body_bytes };
+            http::serve(state, opts, shutdown.clone()).await.map_err(|e| format!("HTTP server: {e}"))
+        }
+    };
+    db.pool().close();
+    tracing::info!("shut down");
+    result
+}
 
-    #[test]
-    fn version_and_help_succeed_and_say_what_this_is() {
-        assert_eq!(run(&["--version"]), (0, format!("zava-mcp {}\n", env!("CARGO_PKG_VERSION"))));
-        let (code, help) = run(&["--help"]);
-        assert_eq!(code, 0);
-        assert!(help.contains("not implemented yet"));
+async fn stop_on_signal(shutdown: CancellationToken) {
+    let mut term = tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()).expect("SIGTERM handler");
+    tokio::select! {
+        _ = tokio::signal::ctrl_c() => {}
+        _ = term.recv() => {}
     }
-
-    #[test]
-    fn anything_else_is_a_usage_error() {
-        assert_eq!(run(&[]).0, 2);
-        let (code, text) = run(&["http", "--listen", "127.0.0.1:8765"]);
-        assert_eq!(code, 2);
-        assert!(text.contains("not implemented yet"));
-    }
+    tracing::info!("signal received: finishing in-flight calls");
+    shutdown.cancel();
 }

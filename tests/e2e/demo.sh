@@ -3,7 +3,8 @@
 # roles, reused on the next run, stopped cleanly by a signal; and the
 # DATABASE_URL path, which never overwrites.
 source "$(dirname "$0")/../lib.sh"
-export ZAVA_DEMO_DIR="${ZAVA_ROOT}/target/e2e-demo" ZAVA_PG_PORT=5494 ZAVA_BUILD=dev \
+(cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp)
+export ZAVA_DEMO_DIR="${ZAVA_ROOT}/target/e2e-demo" ZAVA_PG_PORT=5494 ZAVA_BUILD=dev ZAVA_MCP_LISTEN=127.0.0.1:8798 \
        ZAVA_DEMO_SCALE=0.02 ZAVA_DEMO_END_DATE=2024-06-30 ZAVA_SKIP_INSTALL=1
 unset DATABASE_URL
 P="${ZAVA_PG_PORT}"
@@ -36,9 +37,16 @@ bash "${ZAVA_ROOT}/scripts/demo.sh" > "${ZAVA_ROOT}/target/e2e-demo-serve.log" 2
 pid=$!
 for _ in $(seq 1 120); do grep -q "serving until" "${ZAVA_ROOT}/target/e2e-demo-serve.log" && break; sleep 0.5; done
 expect "make demo serves in the foreground" grep -q "serving until" "${ZAVA_ROOT}/target/e2e-demo-serve.log"
+expect "make demo serves MCP on HTTP" curl -sf -o /dev/null http://127.0.0.1:8798/readyz
+expect "make demo prints a VS Code mcp.json with a server per principal" \
+    grep -q '"zava-seattle"' "${ZAVA_ROOT}/target/e2e-demo-serve.log"
+token="$(awk '$3 == "seattle_manager" {print $1}' "${ZAVA_DEMO_DIR}/tokens")"
+expect_eq "the printed tokens are accepted (and none is needed for health)" \
+    "$(curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:8798/mcp -H "authorization: Bearer ${token}" -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}')" "200"
 kill -TERM "${pid}"; wait "${pid}"
 expect_eq "a signal ends make demo cleanly" "$?" "0"
 expect "and stops the cluster" bash -c "! ${PG_BIN}/pg_isready -q -h 127.0.0.1 -p ${P}"
+expect "and zava-mcp" bash -c "! curl -sf -o /dev/null http://127.0.0.1:8798/healthz"
 
 # DATABASE_URL: use that server; load only into an empty database.
 bash "${ZAVA_ROOT}/scripts/demo.sh" start >/dev/null 2>&1

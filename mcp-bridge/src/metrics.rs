@@ -1,0 +1,80 @@
+//! Prometheus metrics: calls by tool and outcome, latency histograms, pool gauges.
+
+use std::sync::Arc;
+use std::time::Duration;
+
+use prometheus_client::encoding::EncodeLabelSet;
+use prometheus_client::metrics::counter::Counter;
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::Gauge;
+use prometheus_client::metrics::histogram::{Histogram, exponential_buckets};
+use prometheus_client::registry::Registry;
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct CallLabels {
+    tool: String,
+    outcome: String,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ToolLabel {
+    tool: String,
+}
+
+fn latency_histogram() -> Histogram {
+    // 0.25 ms … ~8 s
+    Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
+}
+
+#[derive(Clone)]
+pub struct Metrics {
+    registry: Arc<Registry>,
+    calls: Family<CallLabels, Counter>,
+    latency: Family<ToolLabel, Histogram, fn() -> Histogram>,
+    pub pool_size: Gauge,
+    pub pool_available: Gauge,
+    pub pool_waiting: Gauge,
+}
+
+impl Metrics {
+    pub fn new() -> Metrics {
+        let mut registry = Registry::with_prefix("zava_mcp");
+        let calls = Family::<CallLabels, Counter>::default();
+        let latency = Family::<ToolLabel, Histogram, fn() -> Histogram>::new_with_constructor(latency_histogram);
+        let (pool_size, pool_available, pool_waiting) = (Gauge::default(), Gauge::default(), Gauge::default());
+        registry.register("calls", "Tool calls by tool and outcome", calls.clone());
+        registry.register("call_duration_seconds", "Tool call latency", latency.clone());
+        registry.register("pool_connections", "Open database connections", pool_size.clone());
+        registry.register("pool_available", "Idle database connections", pool_available.clone());
+        registry.register("pool_waiting", "Calls waiting for a connection", pool_waiting.clone());
+        Metrics { registry: Arc::new(registry), calls, latency, pool_size, pool_available, pool_waiting }
+    }
+
+    pub fn record(&self, tool: &str, outcome: &str, elapsed: Duration) {
+        self.calls.get_or_create(&CallLabels { tool: tool.into(), outcome: outcome.into() }).inc();
+        self.latency.get_or_create(&ToolLabel { tool: tool.into() }).observe(elapsed.as_secs_f64());
+    }
+
+    pub fn encode(&self) -> String {
+        let mut out = String::new();
+        prometheus_client::encoding::text::encode(&mut out, &self.registry).expect("writing to a String");
+        out
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn records_and_encodes() {
+        let m = Metrics::new();
+        m.record("execute_sales_query", "ok", Duration::from_millis(3));
+        m.record("execute_sales_query", "error", Duration::from_millis(1));
+        m.pool_size.set(4);
+        let text = m.encode();
+        assert!(text.contains(r#"zava_mcp_calls_total{tool="execute_sales_query",outcome="ok"} 1"#), "{text}");
+        assert!(text.contains(r#"zava_mcp_call_duration_seconds_count{tool="execute_sales_query"} 2"#), "{text}");
+        assert!(text.contains("zava_mcp_pool_connections 4"), "{text}");
+    }
+}

@@ -1,0 +1,310 @@
+//! The MCP server: each tool is one SQL function call, run for the caller's
+//! principal through `db::Db::call`.
+
+use std::collections::HashMap;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rmcp::handler::server::router::tool::ToolRouter;
+use rmcp::handler::server::wrapper::{Json, Parameters};
+use rmcp::model::{
+    CallToolResult, ContentBlock, Implementation, ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams,
+    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ServerCapabilities, ServerConfig,
+};
+use rmcp::service::RequestContext;
+use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router};
+use schemars::JsonSchema;
+use serde::de::DeserializeOwned;
+use serde::{Deserialize, Serialize};
+use serde_json::Value;
+use tokio::sync::{OwnedSemaphorePermit, Semaphore};
+use tokio_postgres::types::ToSql;
+use uuid::Uuid;
+
+use crate::db::{Db, Failure};
+use crate::errors::{Code, ToolFailure};
+use crate::metrics::Metrics;
+
+/// The principal an HTTP request authenticated as (set by the auth layer).
+#[derive(Debug, Clone, Copy)]
+pub struct AuthPrincipal(pub Uuid);
+
+pub struct State {
+    pub db: Db,
+    pub metrics: Metrics,
+    pub slow_call: Duration,
+    pub query_timeout_ms: i32,
+    pub max_concurrent_per_principal: usize,
+    permits: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
+    next_call: AtomicU64,
+}
+
+impl State {
+    pub fn new(db: Db, metrics: Metrics, slow_call: Duration, query_timeout_ms: i32, max_concurrent_per_principal: usize) -> Self {
+        State { db, metrics, slow_call, query_timeout_ms, max_concurrent_per_principal, permits: Mutex::default(), next_call: AtomicU64::new(1) }
+    }
+
+    fn permit(&self, principal: Uuid) -> Option<OwnedSemaphorePermit> {
+        let sem = self
+            .permits
+            .lock()
+            .expect("permit map lock")
+            .entry(principal)
+            .or_insert_with(|| Arc::new(Semaphore::new(self.max_concurrent_per_principal)))
+            .clone();
+        sem.try_acquire_owned().ok()
+    }
+}
+
+#[derive(Clone)]
+pub struct Zava {
+    state: Arc<State>,
+    /// The principal for stdio, where there is no HTTP request to authenticate.
+    default_principal: Option<Uuid>,
+    tool_router: ToolRouter<Self>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct QueryArgs {
+    /// One read-only PostgreSQL SELECT over tables in schema `retail` (for
+    /// example `SELECT s.store_name, sum(oi.line_total) FROM retail.order_items oi
+    /// JOIN retail.stores s USING (store_id) GROUP BY 1`). Aggregate in SQL: the
+    /// answer is capped.
+    pub postgresql_query: String,
+    /// Most rows to return (1–10000, default 100). The answer says `truncated`
+    /// when there were more.
+    #[schemars(range(min = 1, max = 10000))]
+    pub max_rows: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SchemaArgs {
+    /// Table names in schema `retail`, e.g. `["orders", "order_items", "products"]`.
+    pub table_names: Vec<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Column {
+    pub name: String,
+    /// PostgreSQL type name, e.g. `numeric`, `timestamp with time zone`.
+    #[serde(rename = "type")]
+    pub type_name: String,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct QueryResult {
+    /// Result columns in order (duplicate names are kept).
+    pub columns: Vec<Column>,
+    /// Rows as arrays, in column order.
+    pub rows: Vec<Vec<Value>>,
+    pub row_count: u64,
+    /// True when rows were left out (see `truncated_by`).
+    pub truncated: bool,
+    /// `max_rows` or `max_bytes` when truncated.
+    pub truncated_by: Option<String>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct TableSchemas {
+    /// One entry per table: columns (type, nullability, default, comment), keys,
+    /// foreign keys, row estimate, and for low-cardinality text columns their
+    /// values as this caller may see them.
+    pub tables: Vec<Value>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct UtcDate {
+    /// Today's date in UTC, `YYYY-MM-DD`.
+    pub utc_date: String,
+    /// The current time in UTC, ISO 8601.
+    pub utc_datetime: String,
+}
+
+#[tool_router]
+impl Zava {
+    pub fn new(state: Arc<State>, default_principal: Option<Uuid>) -> Self {
+        Zava { state, default_principal, tool_router: Self::tool_router() }
+    }
+
+    #[tool(
+        description = "Today's date and the current time in UTC. Use it to turn relative periods (\"last 30 days\", \"this quarter\") into dates before querying.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn get_current_utc_date(&self, ctx: RequestContext<RoleServer>) -> Result<Json<UtcDate>, CallToolResult> {
+        self.call(
+            "get_current_utc_date",
+            &ctx,
+            "SELECT jsonb_build_object('utc_date', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD'), \
+             'utc_datetime', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
+            &[],
+        )
+        .await
+    }
+
+    #[tool(
+        description = "Columns, types, keys, foreign keys and low-cardinality values of Zava retail tables (stores, customers, categories, product_types, products, orders, order_items, inventory, product_description_embeddings). Call this before writing SQL for execute_sales_query.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn get_multiple_table_schemas(
+        &self,
+        Parameters(args): Parameters<SchemaArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<TableSchemas>, CallToolResult> {
+        self.call("get_multiple_table_schemas", &ctx, "SELECT zava.describe_tables($1::text[])", &[&args.table_names]).await
+    }
+
+    #[tool(
+        description = "Run one read-only PostgreSQL SELECT over the retail schema as the signed-in person: rows are limited to the stores they may see. Fetch table schemas first; aggregate in SQL and keep results small (max_rows, default 100). Order revenue: sum(order_items.line_total); business day: orders.order_date (America/Los_Angeles); count only status = 'completed' as sales.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn execute_sales_query(
+        &self,
+        Parameters(args): Parameters<QueryArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<QueryResult>, CallToolResult> {
+        let max_rows = args.max_rows.unwrap_or(100);
+        let timeout = self.state.query_timeout_ms;
+        self.call(
+            "execute_sales_query",
+            &ctx,
+            "SELECT zava.safe_query($1, $2, $3)",
+            &[&args.postgresql_query, &max_rows, &timeout],
+        )
+        .await
+    }
+}
+
+impl Zava {
+    fn principal(&self, ctx: &RequestContext<RoleServer>) -> Option<Uuid> {
+        ctx.extensions
+            .get::<http::request::Parts>()
+            .and_then(|parts| parts.extensions.get::<AuthPrincipal>())
+            .map(|p| p.0)
+            .or(self.default_principal)
+    }
+
+    /// One tool call: principal, concurrency permit, the SQL call, metrics, log.
+    async fn call<T: DeserializeOwned>(
+        &self,
+        tool: &'static str,
+        ctx: &RequestContext<RoleServer>,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<Json<T>, CallToolResult> {
+        let started = Instant::now();
+        let call_id = format!("{:08x}", self.state.next_call.fetch_add(1, Ordering::Relaxed));
+        let outcome = self.call_inner::<T>(ctx, sql, params, &call_id).await;
+        let elapsed = started.elapsed();
+        let (label, code) = match &outcome {
+            Ok(_) => ("ok", None),
+            Err(Some(f)) => ("error", Some(f.code.as_str())),
+            Err(None) => ("cancelled", None),
+        };
+        self.state.metrics.record(tool, label, elapsed);
+        let principal = self.principal(ctx).map(|p| p.to_string()).unwrap_or_default();
+        let ms = elapsed.as_secs_f64() * 1000.0;
+        if elapsed > self.state.slow_call {
+            tracing::warn!(call_id, tool, principal, duration_ms = ms, outcome = label, code, "slow call");
+        } else {
+            tracing::info!(call_id, tool, principal, duration_ms = ms, outcome = label, code, "call");
+        }
+        match outcome {
+            Ok(v) => Ok(Json(v)),
+            Err(Some(f)) => Err(failure_result(&f)),
+            Err(None) => Err(failure_result(&ToolFailure::new(Code::ValidationError, "the call was cancelled", &call_id))),
+        }
+    }
+
+    async fn call_inner<T: DeserializeOwned>(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+        call_id: &str,
+    ) -> Result<T, Option<ToolFailure>> {
+        let Some(principal) = self.principal(ctx) else {
+            return Err(Some(ToolFailure::new(Code::AuthorizationError, "no principal: this connection is not signed in", call_id)));
+        };
+        let Some(_permit) = self.state.permit(principal) else {
+            return Err(Some(ToolFailure::new(
+                Code::RateLimited,
+                format!("more than {} calls at once for this principal; wait for one to finish", self.state.max_concurrent_per_principal),
+                call_id,
+            )));
+        };
+        let value = match self.state.db.call(principal, sql, params, &ctx.ct, call_id).await {
+            Ok(v) => v,
+            Err(Failure::Tool(f)) => return Err(Some(f)),
+            Err(Failure::Cancelled) => return Err(None),
+        };
+        serde_json::from_value(value).map_err(|e| {
+            tracing::error!(call_id, error = %e, "unexpected result shape");
+            Some(ToolFailure::new(Code::DatabaseError, format!("the database could not answer this request (call {call_id})"), call_id))
+        })
+    }
+
+    async fn table_schema_text(&self, ctx: &RequestContext<RoleServer>, table: &str) -> Result<String, ErrorData> {
+        let names = vec![table.to_string()];
+        match self.call::<TableSchemas>("read_resource", ctx, "SELECT zava.describe_tables($1::text[])", &[&names]).await {
+            Ok(Json(t)) => Ok(serde_json::to_string_pretty(&t).expect("serialisable")),
+            Err(_) => Err(ErrorData::resource_not_found(format!("no schema for table {table}"), None)),
+        }
+    }
+}
+
+/// A failed call: `is_error` with the failure as JSON text the model can read.
+fn failure_result(f: &ToolFailure) -> CallToolResult {
+    let text = serde_json::to_string(&serde_json::json!({ "error": f })).expect("serialisable");
+    CallToolResult::error(vec![ContentBlock::text(text)])
+}
+
+/// Tables offered as resources (`zava://schema/retail/<table>`).
+pub const TABLES: [&str; 9] = [
+    "stores", "customers", "categories", "product_types", "products", "orders", "order_items", "inventory",
+    "product_description_embeddings",
+];
+
+const INSTRUCTIONS: &str = "Zava retail analytics (a DIY/home-improvement retailer with 8 stores). \
+Everything you read is limited to the stores the signed-in person may see. Start with \
+get_multiple_table_schemas, then answer questions with one aggregate SELECT per call through \
+execute_sales_query; use get_current_utc_date for relative periods. Table schemas are also \
+resources at zava://schema/retail/<table>.";
+
+#[tool_handler(router = self.tool_router)]
+impl ServerHandler for Zava {
+    fn get_info(&self) -> ServerConfig {
+        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().build())
+            .with_instructions(INSTRUCTIONS)
+            .with_server_info(Implementation::new("zava-mcp", env!("CARGO_PKG_VERSION")))
+    }
+
+    async fn list_resources(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListResourcesResult, ErrorData> {
+        Ok(ListResourcesResult::with_all_items(
+            TABLES
+                .iter()
+                .map(|t| {
+                    Resource::new(format!("zava://schema/retail/{t}"), format!("retail.{t}"))
+                        .with_description(format!("Schema of table retail.{t} (JSON)"))
+                        .with_mime_type("application/json")
+                })
+                .collect(),
+        ))
+    }
+
+    async fn read_resource(
+        &self,
+        request: ReadResourceRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ReadResourceResponse, ErrorData> {
+        let Some(table) = request.uri.strip_prefix("zava://schema/retail/").filter(|t| TABLES.contains(t)) else {
+            return Err(ErrorData::resource_not_found(format!("unknown resource {}", request.uri), None));
+        };
+        let text = self.table_schema_text(&context, table).await?;
+        Ok(ReadResourceResult::new(vec![ResourceContents::text(text, request.uri)]).into())
+    }
+}

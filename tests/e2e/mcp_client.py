@@ -1,0 +1,208 @@
+"""End-to-end: the real zava-mcp binary against a real cluster, driven by the
+official MCP Python SDK over Streamable HTTP and stdio. Prints "ok - ..." /
+"not ok - ..." lines (scripts/test.sh counts them).
+
+Environment: ZAVA_MCP_URL, ZAVA_MCP_BIN, DATABASE_URL (gateway login),
+ZAVA_ADMIN_URL (for pg_stat_activity), SEATTLE_TOKEN, HEAD_OFFICE_TOKEN.
+"""
+
+import asyncio
+import datetime
+import json
+import os
+import subprocess
+import sys
+import time
+
+import httpx2
+from mcp import ClientSession, StdioServerParameters
+from mcp.client.stdio import stdio_client
+from mcp.client.streamable_http import streamable_http_client
+
+URL = os.environ["ZAVA_MCP_URL"]
+BIN = os.environ["ZAVA_MCP_BIN"]
+ADMIN_URL = os.environ["ZAVA_ADMIN_URL"]
+SEATTLE = "5a0a0000-0000-4000-8000-000000000001"
+EASTSIDE_PRINCIPAL = "7a0a0000-0000-4000-8000-000000000002"
+FAILED = 0
+
+
+def check(description, condition, info=""):
+    global FAILED
+    if condition:
+        print(f"ok - {description}", flush=True)
+    else:
+        FAILED += 1
+        print(f"not ok - {description}", flush=True)
+        if info:
+            print(f"#   {info}", flush=True)
+
+
+def psql(sql):
+    out = subprocess.run(["psql", ADMIN_URL, "-XqAt", "-c", sql], capture_output=True, text=True, check=True)
+    return out.stdout.strip()
+
+
+def error_of(result):
+    """The {"error": {...}} body of a failed tool call."""
+    return json.loads(result.content[0].text)["error"]
+
+
+async def query(session, sql, **kw):
+    return await session.call_tool("execute_sales_query", {"postgresql_query": sql, **kw})
+
+
+class Http:
+    def __init__(self, token):
+        self.token = token
+
+    async def __aenter__(self):
+        self.client = httpx2.AsyncClient(headers={"Authorization": f"Bearer {self.token}"}, timeout=60)
+        self.transport = streamable_http_client(URL, http_client=self.client)
+        streams = await self.transport.__aenter__()
+        self.session = ClientSession(streams[0], streams[1])
+        await self.session.__aenter__()
+        self.init = await self.session.initialize()
+        return self.session
+
+    async def __aexit__(self, *exc):
+        await self.session.__aexit__(*exc)
+        await self.transport.__aexit__(*exc)
+        await self.client.aclose()
+
+
+async def http_checks():
+    async with Http(os.environ["SEATTLE_TOKEN"]) as s:
+        check("HTTP: initialize names the server zava-mcp", s.initialize_result.server_info.name == "zava-mcp",
+              str(s.initialize_result.server_info))
+        tools = {t.name: t for t in (await s.list_tools()).tools}
+        check("HTTP: the three seed tools are listed",
+              set(tools) == {"get_current_utc_date", "get_multiple_table_schemas", "execute_sales_query"}, str(set(tools)))
+        check("HTTP: every tool has an output schema and a read-only hint",
+              all(t.output_schema and t.annotations and t.annotations.read_only_hint for t in tools.values()))
+        check("HTTP: the query tool describes its inputs",
+              "postgresql_query" in tools["execute_sales_query"].input_schema["properties"]
+              and tools["execute_sales_query"].input_schema["properties"]["postgresql_query"].get("description"))
+
+        r = await s.call_tool("get_current_utc_date", {})
+        today = datetime.datetime.now(datetime.timezone.utc).date().isoformat()
+        check("HTTP: get_current_utc_date returns today's UTC date", not r.is_error and r.structured_content["utc_date"] == today,
+              str(r.structured_content))
+
+        r = await s.call_tool("get_multiple_table_schemas", {"table_names": ["orders", "retail.stores"]})
+        tables = r.structured_content["tables"] if not r.is_error else []
+        check("HTTP: get_multiple_table_schemas describes both tables", [t["table"] for t in tables] == ["retail.orders", "retail.stores"])
+        check("HTTP: order statuses are listed as enum-like values",
+              bool(tables) and tables[0]["enum_values"].get("status") == ["cancelled", "completed", "pending", "refunded"])
+        r = await s.call_tool("get_multiple_table_schemas", {"table_names": ["pg_authid"]})
+        check("HTTP: an unknown table is a VALIDATION_ERROR listing the tables",
+              r.is_error and error_of(r)["code"] == "VALIDATION_ERROR" and "orders" in (error_of(r).get("hint") or ""))
+
+        r = await query(s, "SELECT count(DISTINCT store_id) AS stores, count(*) AS orders FROM retail.orders")
+        check("HTTP: execute_sales_query as Seattle sees one store", not r.is_error and r.structured_content["rows"][0][0] == 1,
+              str(r.content))
+        seattle_orders = r.structured_content["rows"][0][1] if not r.is_error else None
+        expected = psql(f"SELECT count(*) FROM retail.orders WHERE store_id = '{SEATTLE}'")
+        check("HTTP: and exactly Seattle's orders", str(seattle_orders) == expected, f"{seattle_orders} vs {expected}")
+        r = await query(s, f"SELECT * FROM retail.orders WHERE store_id <> '{SEATTLE}'")
+        check("HTTP: other stores' orders are invisible (0 rows)", not r.is_error and r.structured_content["row_count"] == 0)
+        r = await query(s, "SELECT store_name FROM retail.stores ORDER BY 1", max_rows=2)
+        check("HTTP: max_rows truncates and says so",
+              not r.is_error and r.structured_content["row_count"] == 2 and r.structured_content["truncated"])
+
+        cases = [
+            ("SELECT * FORM retail.orders", "VALIDATION_ERROR", "42601"),
+            ("SELECT pg_read_file('/etc/passwd')", "AUTHORIZATION_ERROR", "42501"),
+            ("DELETE FROM retail.orders", "VALIDATION_ERROR", "0A000"),
+            ("COMMIT; DELETE FROM retail.orders", "VALIDATION_ERROR", "0A000"),
+            ("SELECT * FROM zava.principals", "AUTHORIZATION_ERROR", "42501"),
+            ("SELECT zava.assert_principal('7a0a0000-0000-4000-8000-000000000001')", "AUTHORIZATION_ERROR", "42501"),
+        ]
+        for sql, code, state in cases:
+            r = await query(s, sql)
+            e = error_of(r) if r.is_error else {}
+            check(f"HTTP: {sql[:40]!r} fails with {code} {state}", r.is_error and e.get("code") == code and e.get("sqlstate") == state, str(e))
+        r = await query(s, "SELECT 1", max_rows=0)
+        check("HTTP: max_rows 0 is a VALIDATION_ERROR", r.is_error and error_of(r)["code"] == "VALIDATION_ERROR")
+        r = await query(s, "SELECT * FORM retail.orders")
+        check("HTTP: errors carry no internals", r.is_error and "CONTEXT" not in r.content[0].text and "/usr/" not in r.content[0].text)
+
+        resources = (await s.list_resources()).resources
+        check("HTTP: table schemas are resources", len(resources) == 9 and str(resources[0].uri).startswith("zava://schema/retail/"))
+        rr = await s.read_resource("zava://schema/retail/orders")
+        check("HTTP: a schema resource reads as JSON", json.loads(rr.contents[0].text)["tables"][0]["table"] == "retail.orders")
+
+    async with Http(os.environ["HEAD_OFFICE_TOKEN"]) as s:
+        r = await query(s, "SELECT count(DISTINCT store_id) FROM retail.orders")
+        check("HTTP: the head-office token sees all 8 stores", not r.is_error and r.structured_content["rows"][0][0] == 8)
+
+    # Authentication: no token, a wrong token, the seed's header without the dev flag.
+    body = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    async with httpx2.AsyncClient() as c:
+        h = {"accept": "application/json, text/event-stream"}
+        r1 = await c.post(URL, json=body, headers=h)
+        r2 = await c.post(URL, json=body, headers={**h, "authorization": "Bearer not-a-real-token-000"})
+        r3 = await c.post(URL, json=body, headers={**h, "x-rls-user-id": "7a0a0000-0000-4000-8000-000000000001"})
+        check("HTTP: no token → 401", r1.status_code == 401, str(r1.status_code))
+        check("HTTP: a wrong token → 401", r2.status_code == 401, str(r2.status_code))
+        check("HTTP: x-rls-user-id alone → 401 (dev flag off)", r3.status_code == 401, str(r3.status_code))
+        m = await c.get(URL.replace("/mcp", "/metrics"))
+        check("HTTP: /metrics counts calls by tool and outcome",
+              'zava_mcp_calls_total{tool="execute_sales_query",outcome="ok"}' in m.text
+              and 'zava_mcp_calls_total{tool="execute_sales_query",outcome="error"}' in m.text)
+        check("HTTP: /readyz reports the database", (await c.get(URL.replace("/mcp", "/readyz"))).status_code == 200)
+
+
+async def cancel_check():
+    """A client that gives up on a long query: its backend stops running it."""
+    marker = "zava_cancel_probe"
+    slow = f"SELECT count(*) AS {marker} FROM retail.order_items a, retail.order_items b, retail.order_items c"
+    async with Http(os.environ["SEATTLE_TOKEN"]) as s:
+        started = time.monotonic()
+        try:
+            await s.call_tool("execute_sales_query", {"postgresql_query": slow}, read_timeout_seconds=1.5)
+            gave_up = False
+        except Exception:
+            gave_up = True
+        check("cancel: the client gave up after 1.5 s", gave_up and time.monotonic() - started < 5)
+        running = "?"
+        for _ in range(50):
+            running = psql(f"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%{marker}%' AND pid <> pg_backend_pid()")
+            if running == "0":
+                break
+            await asyncio.sleep(0.1)
+        check("cancel: no backend is still running the query (well before its 20 s limit)",
+              running == "0" and time.monotonic() - started < 8, f"still active: {running}")
+        idle = psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'zava_mcp' AND state LIKE 'idle in transaction%'")
+        check("cancel: no connection is left inside a transaction", idle == "0", idle)
+
+
+async def stdio_checks():
+    params = StdioServerParameters(
+        command=BIN, args=["stdio", "--principal", EASTSIDE_PRINCIPAL, "--query-timeout-ms", "1000"],
+        env={"DATABASE_URL": os.environ["DATABASE_URL"], "ZAVA_LOG": "warn", "PATH": os.environ["PATH"]})
+    async with stdio_client(params) as streams:
+        async with ClientSession(streams[0], streams[1]) as s:
+            await s.initialize()
+            names = {t.name for t in (await s.list_tools()).tools}
+            check("stdio: tools are listed", "execute_sales_query" in names)
+            r = await query(s, "SELECT count(DISTINCT store_id) FROM retail.orders")
+            check("stdio: the configured regional manager sees its 3 stores", not r.is_error and r.structured_content["rows"][0][0] == 3,
+                  str(r.content))
+            r = await query(s, "SELECT count(*) FROM retail.order_items a, retail.order_items b, retail.order_items c")
+            check("stdio: a query past its time limit is a QUERY_TIMEOUT", r.is_error and error_of(r)["code"] == "QUERY_TIMEOUT",
+                  r.content[0].text if r.content else "")
+            r = await query(s, "SELECT 1")
+            check("stdio: the next call works after a timeout", not r.is_error and r.structured_content["rows"] == [[1]])
+
+
+async def main():
+    await http_checks()
+    await cancel_check()
+    await stdio_checks()
+    return 1 if FAILED else 0
+
+
+if __name__ == "__main__":
+    sys.exit(asyncio.run(main()))
