@@ -25,7 +25,7 @@ out="$(DATABASE_URL="postgresql://postgres@127.0.0.1:${P}/postgres" "${BIN}" std
 expect "refuses to start where the zava extension is missing" grep -q "not installed" <<<"${out}"
 
 ZAVA_TOKENS="${SEATTLE_TOKEN}=7a0a0000-0000-4000-8000-000000000011,${HEAD_OFFICE_TOKEN}=7a0a0000-0000-4000-8000-000000000001" \
-    "${BIN}" http --listen "127.0.0.1:${HTTP_PORT}" --query-timeout-ms 20000 --slow-call-ms 500 \
+    "${BIN}" http --listen "127.0.0.1:${HTTP_PORT}" --query-timeout-ms 20000 --slow-call-ms 500 --retry-base-ms 50 \
     > "${DIR}/bridge.log" 2>&1 &
 BRIDGE_PID=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:${HTTP_PORT}/healthz" >/dev/null && break; sleep 0.1; done
@@ -43,6 +43,9 @@ calls = [json.loads(l) for l in open('${DIR}/bridge.log') if l.startswith('{')]
 calls = [c for c in calls if c.get('fields', {}).get('tool') == 'execute_sales_query']
 sys.exit(0 if calls and all({'call_id', 'principal', 'duration_ms', 'outcome'} <= set(c['fields']) for c in calls) else 1)"
 expect "slow calls are logged as warnings" grep -q '"level":"WARN".*slow call' "${DIR}/bridge.log"
+expect "each retry is logged as a warning" grep -q '"level":"WARN".*connection failed; retrying' "${DIR}/bridge.log"
+expect_eq "a statement error was never retried (one retry warning in all)" \
+    "$(grep -c 'connection failed; retrying' "${DIR}/bridge.log")" "1"
 kill -TERM "${BRIDGE_PID}"
 for _ in $(seq 1 50); do kill -0 "${BRIDGE_PID}" 2>/dev/null || break; sleep 0.1; done
 wait "${BRIDGE_PID}"; rc=$?; BRIDGE_PID=""

@@ -43,6 +43,11 @@ def psql(sql):
     return out.stdout.strip()
 
 
+# The bridge's backends show their statement, not its parameters.
+ACTIVE_GATE_QUERIES = ("SELECT count(*) FROM pg_stat_activity WHERE usename = 'zava_mcp' AND state = 'active' "
+                       "AND query LIKE '%zava.safe_query%'")
+
+
 def error_of(result):
     """The {"error": {...}} body of a failed tool call."""
     return json.loads(result.content[0].text)["error"]
@@ -154,25 +159,60 @@ async def http_checks():
         check("HTTP: /readyz reports the database", (await c.get(URL.replace("/mcp", "/readyz"))).status_code == 200)
 
 
+async def retry_check():
+    """Connections that die: idle ones are replaced by the pool; a backend killed
+    mid-query (57P01) makes the bridge retry on a new connection."""
+    async with Http(os.environ["SEATTLE_TOKEN"]) as s:
+        await query(s, "SELECT 1")
+        killed = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'zava_mcp'")
+        r = await query(s, "SELECT 2 AS answer")
+        check("retry: a dead idle connection is replaced by the pool",
+              int(killed) >= 1 and not r.is_error and r.structured_content["rows"] == [[2]], killed)
+
+        marker = "zava_retry_probe"
+        sql = f"SELECT sum(a.line_total * b.quantity) AS {marker} FROM retail.order_items a, retail.order_items b"
+        task = asyncio.create_task(query(s, sql))
+        killed = "0"
+        for _ in range(40):
+            await asyncio.sleep(0.05)
+            killed = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'zava_mcp' "
+                          "AND state = 'active' AND query LIKE '%zava.safe_query%'")
+            if killed != "0":
+                break
+        r = await task
+        check("retry: a backend killed mid-query → the call is retried and succeeds",
+              killed != "0" and not r.is_error and r.structured_content["rows"][0][0] > 0,
+              f"killed={killed} {r.content[0].text[:200] if r.content else ''}")
+        r = await query(s, "SELECT 1 / 0")
+        check("retry: a statement error is not retried", r.is_error and error_of(r)["sqlstate"] == "22012")
+
+
 async def cancel_check():
     """A client that gives up on a long query: its backend stops running it."""
-    marker = "zava_cancel_probe"
-    slow = f"SELECT count(*) AS {marker} FROM retail.order_items a, retail.order_items b, retail.order_items c"
+    slow = "SELECT count(*) FROM retail.order_items a, retail.order_items b, retail.order_items c"
     async with Http(os.environ["SEATTLE_TOKEN"]) as s:
         started = time.monotonic()
+        task = asyncio.create_task(s.call_tool("execute_sales_query", {"postgresql_query": slow}, read_timeout_seconds=1.5))
+        seen_running = "0"
+        for _ in range(20):
+            await asyncio.sleep(0.05)
+            seen_running = psql(ACTIVE_GATE_QUERIES)
+            if seen_running != "0":
+                break
+        check("cancel: the long query is running in a backend", seen_running == "1", seen_running)
         try:
-            await s.call_tool("execute_sales_query", {"postgresql_query": slow}, read_timeout_seconds=1.5)
+            await task
             gave_up = False
         except Exception:
             gave_up = True
         check("cancel: the client gave up after 1.5 s", gave_up and time.monotonic() - started < 5)
         running = "?"
         for _ in range(50):
-            running = psql(f"SELECT count(*) FROM pg_stat_activity WHERE state = 'active' AND query LIKE '%{marker}%' AND pid <> pg_backend_pid()")
+            running = psql(ACTIVE_GATE_QUERIES)
             if running == "0":
                 break
             await asyncio.sleep(0.1)
-        check("cancel: no backend is still running the query (well before its 20 s limit)",
+        check("cancel: its backend stopped running it (well before its 20 s limit)",
               running == "0" and time.monotonic() - started < 8, f"still active: {running}")
         idle = psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'zava_mcp' AND state LIKE 'idle in transaction%'")
         check("cancel: no connection is left inside a transaction", idle == "0", idle)
@@ -199,6 +239,7 @@ async def stdio_checks():
 
 async def main():
     await http_checks()
+    await retry_check()
     await cancel_check()
     await stdio_checks()
     return 1 if FAILED else 0
