@@ -1,5 +1,5 @@
 # Zava: the single entry point. See README.md.
-.PHONY: demo test setup stop unit fmt clippy
+.PHONY: demo test bench setup stop unit fmt clippy
 
 ## make demo: private PostgreSQL with the zava extension and demo data (Ctrl-C stops it)
 demo:
@@ -8,6 +8,10 @@ demo:
 ## make test: every test suite; ends with "N passed, N failed"
 test:
 	bash scripts/test.sh
+
+## make bench: throughput/latency of zava-mcp vs direct PostgreSQL (prints numbers)
+bench:
+	bash scripts/bench.sh
 
 ## make setup: only install what the project needs (idempotent)
 setup:

@@ -1,0 +1,222 @@
+//! zava-bench: calls/s and p50/p99 latency of one query asked three ways, at
+//! several concurrencies, in the same run:
+//!
+//! * `mcp`    — `execute_sales_query` through zava-mcp over Streamable HTTP
+//!              (one MCP session per worker, bearer token);
+//! * `direct` — what the bridge does, from a plain tokio-postgres client:
+//!              BEGIN READ ONLY, assert the principal, SET LOCAL ROLE,
+//!              `zava.safe_query`, COMMIT, pipelined on one connection per worker;
+//! * `raw`    — the SQL alone, prepared, on a login role mapped to the same
+//!              principal (same RLS, no gate, no transaction wrapper).
+//!
+//! Usage: zava-bench <mcp-url> <token> <gateway-db-url> <principal> <raw-db-url> <seconds> <concurrency,...> <sql>
+
+use std::sync::Arc;
+use std::time::{Duration, Instant};
+
+use serde_json::{Value, json};
+use tokio_postgres::NoTls;
+use uuid::Uuid;
+
+struct Target {
+    mcp_url: String,
+    token: String,
+    gateway_url: String,
+    principal: Uuid,
+    raw_url: String,
+    sql: String,
+}
+
+#[derive(Clone, Copy, PartialEq, Eq, Debug)]
+enum Mode {
+    Mcp,
+    Direct,
+    Raw,
+}
+
+struct Outcome {
+    calls_per_s: f64,
+    p50_ms: f64,
+    p99_ms: f64,
+    first_answer: Value,
+}
+
+#[tokio::main]
+async fn main() {
+    let a: Vec<String> = std::env::args().collect();
+    if a.len() != 9 {
+        eprintln!("usage: zava-bench <mcp-url> <token> <gateway-db-url> <principal> <raw-db-url> <seconds> <c1,c2,…> <sql>");
+        std::process::exit(2);
+    }
+    let target = Arc::new(Target {
+        mcp_url: a[1].clone(),
+        token: a[2].clone(),
+        gateway_url: a[3].clone(),
+        principal: a[4].parse().expect("principal UUID"),
+        raw_url: a[5].clone(),
+        sql: a[8].clone(),
+    });
+    let seconds: f64 = a[6].parse().expect("seconds");
+    let levels: Vec<usize> = a[7].split(',').map(|c| c.parse().expect("concurrency")).collect();
+
+    println!("query: {}", target.sql);
+    println!("{:>5} {:>7} {:>11} {:>9} {:>9}", "conc", "mode", "calls/s", "p50 ms", "p99 ms");
+    for &c in &levels {
+        let mut row = Vec::new();
+        for mode in [Mode::Raw, Mode::Direct, Mode::Mcp] {
+            let o = run(target.clone(), mode, c, Duration::from_secs_f64(seconds)).await;
+            println!("{c:>5} {:>7} {:>11.0} {:>9.2} {:>9.2}", format!("{mode:?}").to_lowercase(), o.calls_per_s, o.p50_ms, o.p99_ms);
+            row.push(o);
+        }
+        let (raw, direct, mcp) = (&row[0], &row[1], &row[2]);
+        let same = rows_of(&direct.first_answer) == rows_of(&mcp.first_answer)
+            && raw.first_answer["row_count"] == mcp.first_answer["row_count"];
+        println!(
+            "{c:>5}   ratio  mcp/direct p50 {:.2}×   mcp/raw p50 {:.2}×   mcp throughput {:.0}% of direct   same answers: {same}",
+            mcp.p50_ms / direct.p50_ms,
+            mcp.p50_ms / raw.p50_ms,
+            100.0 * mcp.calls_per_s / direct.calls_per_s,
+        );
+    }
+}
+
+fn rows_of(answer: &Value) -> Value {
+    answer.get("rows").cloned().unwrap_or(Value::Null)
+}
+
+async fn run(target: Arc<Target>, mode: Mode, workers: usize, duration: Duration) -> Outcome {
+    let deadline = Instant::now() + duration;
+    let mut handles = Vec::new();
+    for w in 0..workers {
+        let target = target.clone();
+        handles.push(tokio::spawn(async move {
+            let mut worker = Worker::connect(&target, mode).await;
+            worker.call(&target, w as u64).await; // warm-up (prepares, session)
+            let mut lat = Vec::new();
+            let mut first = Value::Null;
+            let mut n = 0u64;
+            while Instant::now() < deadline {
+                let t = Instant::now();
+                let v = worker.call(&target, n + 1).await;
+                lat.push(t.elapsed());
+                if n == 0 {
+                    first = v;
+                }
+                n += 1;
+            }
+            (lat, first)
+        }));
+    }
+    let started = Instant::now();
+    let mut all = Vec::new();
+    let mut first = Value::Null;
+    for h in handles {
+        let (lat, f) = h.await.expect("worker");
+        all.extend(lat);
+        if first.is_null() {
+            first = f;
+        }
+    }
+    let elapsed = started.elapsed().as_secs_f64().max(duration.as_secs_f64());
+    all.sort();
+    let pct = |p: f64| all[((all.len() as f64 * p) as usize).min(all.len() - 1)].as_secs_f64() * 1000.0;
+    Outcome { calls_per_s: all.len() as f64 / elapsed, p50_ms: pct(0.50), p99_ms: pct(0.99), first_answer: first }
+}
+
+enum Worker {
+    Mcp { http: reqwest::Client, session: String },
+    Direct { client: tokio_postgres::Client, stmts: Vec<tokio_postgres::Statement> },
+    Raw { client: tokio_postgres::Client, stmt: tokio_postgres::Statement },
+}
+
+async fn pg(url: &str) -> tokio_postgres::Client {
+    let (client, conn) = tokio_postgres::connect(url, NoTls).await.expect("connect");
+    tokio::spawn(conn);
+    client
+}
+
+impl Worker {
+    async fn connect(t: &Target, mode: Mode) -> Worker {
+        match mode {
+            Mode::Mcp => {
+                let http = reqwest::Client::new();
+                let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+                    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "zava-bench", "version": "1"}}});
+                let r = mcp_post(&http, t, None, &init).await;
+                // Stateless servers send no session id; then none is echoed back.
+                let session = r.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+                let _ = r.text().await;
+                let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+                let _ = mcp_post(&http, t, Some(&session), &note).await.text().await;
+                Worker::Mcp { http, session }
+            }
+            Mode::Direct => {
+                let client = pg(&t.gateway_url).await;
+                let mut stmts = Vec::new();
+                for sql in ["BEGIN READ ONLY", "SELECT zava.assert_principal($1)", "SET LOCAL ROLE zava_agent",
+                            "SELECT zava.safe_query($1, $2, $3)", "COMMIT"] {
+                    stmts.push(client.prepare(sql).await.expect("prepare"));
+                }
+                Worker::Direct { client, stmts }
+            }
+            Mode::Raw => {
+                let client = pg(&t.raw_url).await;
+                let stmt = client.prepare(&t.sql).await.expect("prepare");
+                Worker::Raw { client, stmt }
+            }
+        }
+    }
+
+    /// One call; returns the answer (for the identical-results check).
+    async fn call(&mut self, t: &Target, id: u64) -> Value {
+        match self {
+            Worker::Mcp { http, session } => {
+                let req = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
+                    "name": "execute_sales_query", "arguments": {"postgresql_query": t.sql, "max_rows": 1000}}});
+                let body = mcp_post(http, t, Some(session), &req).await.text().await.expect("body");
+                // A JSON body, or an SSE stream whose data line carries the result.
+                let data = if body.starts_with('{') {
+                    body.as_str()
+                } else {
+                    body.lines().filter_map(|l| l.strip_prefix("data: ")).find(|d| d.contains("\"result\"")).expect("a result")
+                };
+                let v: Value = serde_json::from_str(data).expect("json");
+                assert_ne!(v["result"]["isError"], json!(true), "tool error: {v}");
+                v["result"]["structuredContent"].clone()
+            }
+            Worker::Direct { client, stmts } => {
+                let (max_rows, timeout) = (1000i32, 10000i32);
+                let assert_args: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&t.principal];
+                let query_args: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&t.sql, &max_rows, &timeout];
+                let (b, a, r, q, c) = tokio::join!(
+                    client.execute(&stmts[0], &[]),
+                    client.execute(&stmts[1], &assert_args),
+                    client.execute(&stmts[2], &[]),
+                    client.query_one(&stmts[3], &query_args),
+                    client.execute(&stmts[4], &[]),
+                );
+                (b.and(a).and(r).and(c)).expect("transaction");
+                q.expect("safe_query").get::<_, Value>(0)
+            }
+            Worker::Raw { client, stmt } => {
+                // The raw baseline reports its row count (values are compared mcp vs direct).
+                json!({ "row_count": client.query(&*stmt, &[]).await.expect("raw query").len() })
+            }
+        }
+    }
+}
+
+async fn mcp_post(http: &reqwest::Client, t: &Target, session: Option<&str>, body: &Value) -> reqwest::Response {
+    let mut req = http
+        .post(&t.mcp_url)
+        .bearer_auth(&t.token)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .json(body);
+    if let Some(s) = session.filter(|s| !s.is_empty()) {
+        req = req.header("mcp-session-id", s);
+    }
+    let r = req.send().await.expect("HTTP");
+    assert!(r.status().is_success(), "HTTP {}", r.status());
+    r
+}

@@ -1,0 +1,49 @@
+#!/usr/bin/env bash
+# `make bench`: prints numbers, asserts nothing about speed (not a test).
+# A scale-1 demo cluster (452,747 order lines, reused across runs), the release
+# zava-mcp, and zava-bench comparing execute_sales_query over MCP HTTP with a
+# direct tokio-postgres client doing the same per-call transaction and with the
+# raw SQL, at concurrency 1, 8 and 32. Also: zava-mcp's start-up time and memory.
+source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
+DIR="${ZAVA_ROOT}/target/bench-cluster"; P="${ZAVA_BENCH_PORT:-5497}"; LISTEN=127.0.0.1:8797
+SECONDS_EACH="${ZAVA_BENCH_SECONDS:-5}"
+HEAD_OFFICE=7a0a0000-0000-4000-8000-000000000001
+
+bash "${ZAVA_ROOT}/scripts/setup.sh"
+install_extension release
+(cd "${ZAVA_ROOT}" && cargo build -q --release -p zava-mcp -p zava-bench)
+cluster_init "${DIR}" "${P}" fast
+cluster_start "${DIR}"
+BRIDGE=""
+trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null; cluster_stop "${DIR}"' EXIT
+psql_admin() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${P}/$1" -XqAt -v ON_ERROR_STOP=1 -c "$2"; }
+if ! psql_admin postgres "SELECT 1 FROM pg_database WHERE datname = 'zava'" | grep -q 1; then
+    log "loading scale-1 demo data (once)"
+    psql_admin postgres "CREATE DATABASE zava"
+    psql_admin zava "CREATE EXTENSION zava CASCADE" >/dev/null
+    psql_admin zava "SELECT zava.generate_demo_data(1, 42, '2026-11-23')" >/dev/null
+    psql_admin zava "SELECT zava.setup_demo_logins()" >/dev/null
+    psql_admin zava "VACUUM ANALYZE"
+fi
+echo "order lines: $(psql_admin zava "SELECT count(*) FROM retail.order_items")"
+
+TOKEN="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+t0=$(date +%s.%N)
+DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKEN}=${HEAD_OFFICE}" ZAVA_LOG=warn \
+    "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "${LISTEN}" --pool-max 32 \
+    --max-concurrent-per-principal 64 > "${DIR}/bridge.log" 2>&1 &
+BRIDGE=$!
+until curl -sf -o /dev/null "http://${LISTEN}/readyz"; do sleep 0.01; done
+t1=$(date +%s.%N)
+echo "zava-mcp start-up to ready (database checked): $(awk "BEGIN {printf \"%.0f\", (${t1} - ${t0}) * 1000}") ms"
+echo "zava-mcp RSS at start: $(awk '/VmRSS/ {print $2, $3}' /proc/${BRIDGE}/status)"
+
+bench() { "${ZAVA_ROOT}/target/release/zava-bench" "http://${LISTEN}/mcp" "${TOKEN}" \
+    "postgresql://zava_mcp@127.0.0.1:${P}/zava" "${HEAD_OFFICE}" "postgresql://head_office@127.0.0.1:${P}/zava" \
+    "${SECONDS_EACH}" "$1" "$2"; }
+echo; echo "== trivial query (the seed's 200–330 calls/s, 3–5 ms p50)"
+bench 1,8,32 "SELECT 1"
+echo; echo "== a quarter's revenue by store, head office (the seed: ~28 calls/s)"
+bench 1,8 "SELECT s.store_name, sum(oi.line_total) AS revenue FROM retail.order_items oi JOIN retail.orders o USING (store_id, order_id) JOIN retail.stores s USING (store_id) WHERE o.order_date >= DATE '2026-07-01' AND o.order_date < DATE '2026-10-01' AND o.status = 'completed' GROUP BY 1 ORDER BY 2 DESC"
+echo
+echo "zava-mcp RSS after the runs: $(awk '/VmRSS/ {print $2, $3}' /proc/${BRIDGE}/status) (peak $(awk '/VmHWM/ {print $2, $3}' /proc/${BRIDGE}/status))"
