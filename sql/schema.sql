@@ -216,6 +216,7 @@ $touch$;
 
 -- Nothing lost: rows of extension-owned tables are only dumped by pg_dump when
 -- registered here (the extension script inserts no rows, so no filter).
+-- One statement each: every call updates pg_extension's row, which one statement may do only once.
 SELECT pg_catalog.pg_extension_config_dump('retail.stores', '');
 SELECT pg_catalog.pg_extension_config_dump('retail.categories', '');
 SELECT pg_catalog.pg_extension_config_dump('retail.product_types', '');

@@ -6,23 +6,20 @@
 -- `(SELECT zava.current_store_ids())` is written as a sub-select so Postgres
 -- evaluates it once per query (an InitPlan), not once per row.
 
-ALTER TABLE retail.orders ENABLE ROW LEVEL SECURITY;
-ALTER TABLE retail.orders FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_read ON retail.orders FOR SELECT TO PUBLIC
-    USING (store_id = ANY ((SELECT zava.current_store_ids())::uuid[]));
-CREATE POLICY admin_all ON retail.orders FOR ALL TO zava_admin USING (true) WITH CHECK (true);
-
-ALTER TABLE retail.order_items ENABLE ROW LEVEL SECURITY;
-ALTER TABLE retail.order_items FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_read ON retail.order_items FOR SELECT TO PUBLIC
-    USING (store_id = ANY ((SELECT zava.current_store_ids())::uuid[]));
-CREATE POLICY admin_all ON retail.order_items FOR ALL TO zava_admin USING (true) WITH CHECK (true);
-
-ALTER TABLE retail.inventory ENABLE ROW LEVEL SECURITY;
-ALTER TABLE retail.inventory FORCE ROW LEVEL SECURITY;
-CREATE POLICY tenant_read ON retail.inventory FOR SELECT TO PUBLIC
-    USING (store_id = ANY ((SELECT zava.current_store_ids())::uuid[]));
-CREATE POLICY admin_all ON retail.inventory FOR ALL TO zava_admin USING (true) WITH CHECK (true);
+-- Per-store tables: a row is visible when its store is one of the caller's.
+DO $policies$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['orders', 'order_items', 'inventory'] LOOP
+        EXECUTE format('ALTER TABLE retail.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE retail.%I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY tenant_read ON retail.%I FOR SELECT TO PUBLIC
+                            USING (store_id = ANY ((SELECT zava.current_store_ids())::uuid[]))', t);
+        EXECUTE format('CREATE POLICY admin_all ON retail.%I FOR ALL TO zava_admin USING (true) WITH CHECK (true)', t);
+    END LOOP;
+END
+$policies$;
 
 -- A store manager sees the customers of their store and those who ordered
 -- there (the EXISTS reads orders under the caller's own RLS).

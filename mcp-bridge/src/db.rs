@@ -108,12 +108,7 @@ impl Db {
                         self.backoff(attempt, call_id, &e.to_string()).await;
                         continue;
                     }
-                    tracing::error!(call_id, error = %e, "no database connection");
-                    return Err(Failure::Tool(ToolFailure::new(
-                        Code::Unavailable,
-                        "the database is unavailable right now; try again shortly",
-                        call_id,
-                    )));
+                    return Err(unavailable(call_id, &e.to_string()));
                 }
             };
             match run(&conn, principal, sql, params, cancel).await {
@@ -134,12 +129,7 @@ impl Db {
                         self.backoff(attempt, call_id, &e.to_string()).await;
                         continue;
                     }
-                    tracing::error!(call_id, error = %e, "database connection failed");
-                    return Err(Failure::Tool(ToolFailure::new(
-                        Code::Unavailable,
-                        "the database is unavailable right now; try again shortly",
-                        call_id,
-                    )));
+                    return Err(unavailable(call_id, &e.to_string()));
                 }
                 Err(RunError::Db(e)) => return Err(Failure::Tool(to_failure(&e, call_id))),
             }
@@ -151,6 +141,12 @@ impl Db {
         warn!(call_id, attempt, delay_ms = delay.as_millis() as u64, error, "connection failed; retrying");
         tokio::time::sleep(delay).await;
     }
+}
+
+/// Retries exhausted: log the cause, tell the client only to try later.
+fn unavailable(call_id: &str, error: &str) -> Failure {
+    tracing::error!(call_id, error, "database connection failed");
+    Failure::Tool(ToolFailure::new(Code::Unavailable, "the database is unavailable right now; try again shortly", call_id))
 }
 
 enum RunError {
