@@ -152,10 +152,14 @@ CREATE TABLE retail.order_items (
     discount_percent numeric(5,2) NOT NULL DEFAULT 0 CHECK (discount_percent BETWEEN 0 AND 100),
     discount_amount  numeric(12,2) NOT NULL DEFAULT 0 CHECK (discount_amount >= 0),
     line_total       numeric(12,2) NOT NULL CHECK (line_total >= 0),
+    -- Cost of goods at the time of sale, so margins never change after the fact.
+    unit_cost        numeric(12,2) NOT NULL DEFAULT 0 CHECK (unit_cost >= 0),
     created_at       timestamptz NOT NULL DEFAULT now(),
     updated_at       timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, order_item_id),
-    FOREIGN KEY (store_id, order_id) REFERENCES retail.orders (store_id, order_id) ON DELETE CASCADE,
+    -- RESTRICT, not CASCADE: delete an order's lines first, so the rollup
+    -- triggers can still see the order each line belonged to.
+    FOREIGN KEY (store_id, order_id) REFERENCES retail.orders (store_id, order_id) ON DELETE RESTRICT,
     CHECK (discount_amount <= quantity * unit_price),
     CHECK (line_total = quantity * unit_price - discount_amount)
 );

@@ -39,6 +39,10 @@ expect_eq "head_office still sees all 8 stores" \
 expect_eq "a role without a principal still sees no tenant rows" \
     "$(q "${DP}" visitor zava -c "SELECT (SELECT count(*) FROM retail.orders) + (SELECT count(*) FROM retail.customers) + (SELECT count(*) FROM retail.inventory)")" "0"
 expect_eq "RLS is still forced with the same policies" \
-    "$(q "${DP}" postgres zava -c "SELECT count(*) FILTER (WHERE relforcerowsecurity) || '/' || (SELECT count(*) FROM pg_policies WHERE schemaname = 'retail') FROM pg_class WHERE relnamespace = 'retail'::regnamespace AND relkind = 'r'")" "4/8"
+    "$(q "${DP}" postgres zava -c "SELECT count(*) FILTER (WHERE relforcerowsecurity) || '/' || (SELECT count(*) FROM pg_policies WHERE schemaname = 'retail') FROM pg_class WHERE relnamespace = 'retail'::regnamespace AND relkind = 'r'")" "6/12"
 expect_eq "the gateway may still assert, and only it" \
     "$(q "${DP}" postgres zava -c "SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE NOT rolsuper AND has_function_privilege(oid, 'zava.assert_principal(uuid)', 'EXECUTE')")" "zava_gateway,zava_mcp"
+expect_eq "rollups were rebuilt from the restored rows (not dumped, recomputed by the triggers)" \
+    "$(q "${DP}" postgres zava -c "SELECT (v->>'ok') || ' ' || (v->>'store_days') FROM zava.verify_rollups() v")" \
+    "$(q "${SP}" postgres zava -c "SELECT (v->>'ok') || ' ' || (v->>'store_days') FROM zava.verify_rollups() v")"
+expect "and they are not empty" test "$(q "${DP}" postgres zava -c "SELECT count(*) FROM retail.daily_store_sales")" -gt 100

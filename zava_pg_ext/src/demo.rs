@@ -246,10 +246,10 @@ fn load_orders(batch: &[Order], products: &[Uuid]) {
     run(
         &format!(
             "INSERT INTO retail.order_items (store_id, order_item_id, order_id, product_id, quantity, unit_price,
-                                             discount_percent, discount_amount, line_total, created_at, updated_at)
-             SELECT s, i, o, p, q, u / 100.0, pct, d / 100.0, tot / 100.0, {WALL_TO_TS}, {WALL_TO_TS}
+                                             discount_percent, discount_amount, line_total, unit_cost, created_at, updated_at)
+             SELECT s, i, o, p, q, u / 100.0, pct, d / 100.0, tot / 100.0, c / 100.0, {WALL_TO_TS}, {WALL_TO_TS}
                FROM unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::int[], $6::bigint[], $7::int[],
-                           $8::bigint[], $9::bigint[], $10::bigint[]) AS t(s, i, o, p, q, u, pct, d, tot, w)"
+                           $8::bigint[], $9::bigint[], $10::bigint[], $11::bigint[]) AS t(s, i, o, p, q, u, pct, d, tot, w, c)"
         ),
         &[
             lines.iter().map(|(o, _)| uuid(&STORES[o.store].id)).collect::<Vec<_>>().into(),
@@ -262,6 +262,7 @@ fn load_orders(batch: &[Order], products: &[Uuid]) {
             lines.iter().map(|(_, l)| l.discount_cents).collect::<Vec<_>>().into(),
             lines.iter().map(|(_, l)| l.total_cents).collect::<Vec<_>>().into(),
             lines.iter().map(|(o, _)| o.ordered_wall).collect::<Vec<_>>().into(),
+            lines.iter().map(|(_, l)| l.unit_cost_cents).collect::<Vec<_>>().into(),
         ],
     );
 }

@@ -15,6 +15,7 @@ mod identity;
 mod query_gate;
 
 pgrx::extension_sql_file!("../../sql/schema.sql", name = "schema", bootstrap);
+pgrx::extension_sql_file!("../../sql/rollups.sql", name = "rollups", requires = ["schema"]);
 pgrx::extension_sql_file!("../../sql/security.sql", name = "security", finalize);
 
 #[pg_guard]

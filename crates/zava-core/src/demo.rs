@@ -106,6 +106,8 @@ pub struct Line {
     pub product: usize,
     pub quantity: i32,
     pub unit_cents: i64,
+    /// Cost of goods per unit at the time of sale.
+    pub unit_cost_cents: i64,
     pub discount_percent: i32,
     pub discount_cents: i64,
     pub total_cents: i64,
@@ -348,6 +350,7 @@ impl Generator {
                 product,
                 quantity,
                 unit_cents: unit,
+                unit_cost_cents: self.products[product].cost_cents,
                 discount_percent,
                 discount_cents,
                 total_cents: gross - discount_cents,

@@ -1,0 +1,334 @@
+//! Analytics arithmetic that needs no database: periods relative to an as-of
+//! date, the previous period of equal length, and the rules that turn figures
+//! into short insight sentences.
+//!
+//! Days are business days (America/Los_Angeles) as day numbers since
+//! 2000-01-01; a period is the half-open range `[start, end)`.
+
+use crate::calendar::{civil_from_day, day_from_civil};
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Range {
+    pub start: i32,
+    /// Exclusive.
+    pub end: i32,
+}
+
+impl Range {
+    pub fn days(&self) -> i32 {
+        self.end - self.start
+    }
+
+    /// The period of equal length that ends where this one starts.
+    pub fn previous(&self) -> Range {
+        Range { start: self.start - self.days(), end: self.start }
+    }
+}
+
+/// Named periods, relative to the as-of date (which counts as a full day).
+pub const PERIODS: [&str; 9] =
+    ["today", "last_7_days", "last_30_days", "this_month", "last_month", "this_quarter", "last_quarter", "ytd", "last_year"];
+
+pub fn period_error(period: &str) -> String {
+    format!(
+        "unknown period \"{period}\"; use one of {}, or explicit dates as 'YYYY-MM-DD..YYYY-MM-DD' (inclusive) or a daterange '[YYYY-MM-DD,YYYY-MM-DD)'",
+        PERIODS.join(", ")
+    )
+}
+
+fn quarter_start(y: i32, m: u32) -> i32 {
+    day_from_civil(y, (m - 1) / 3 * 3 + 1, 1)
+}
+
+/// Resolves a period name or explicit range against `as_of`.
+pub fn resolve(period: &str, as_of: i32) -> Result<Range, String> {
+    let (y, m, _) = civil_from_day(as_of);
+    let tomorrow = as_of + 1;
+    let r = match period.trim() {
+        "today" => Range { start: as_of, end: tomorrow },
+        "last_7_days" => Range { start: as_of - 6, end: tomorrow },
+        "last_30_days" => Range { start: as_of - 29, end: tomorrow },
+        "this_month" => Range { start: day_from_civil(y, m, 1), end: tomorrow },
+        "last_month" => {
+            let first = day_from_civil(y, m, 1);
+            let (py, pm, _) = civil_from_day(first - 1);
+            Range { start: day_from_civil(py, pm, 1), end: first }
+        }
+        "this_quarter" => Range { start: quarter_start(y, m), end: tomorrow },
+        "last_quarter" => {
+            let this = quarter_start(y, m);
+            let (py, pm, _) = civil_from_day(this - 1);
+            Range { start: quarter_start(py, pm), end: this }
+        }
+        "ytd" => Range { start: day_from_civil(y, 1, 1), end: tomorrow },
+        "last_year" => Range { start: day_from_civil(y - 1, 1, 1), end: day_from_civil(y, 1, 1) },
+        other => explicit(other).ok_or_else(|| period_error(other))?,
+    };
+    Ok(r)
+}
+
+/// `YYYY-MM-DD..YYYY-MM-DD` (inclusive) or a canonical daterange `[a,b)`.
+fn explicit(text: &str) -> Option<Range> {
+    if let Some((a, b)) = text.split_once("..") {
+        let (start, last) = (parse_date(a.trim())?, parse_date(b.trim())?);
+        return (start <= last).then_some(Range { start, end: last + 1 });
+    }
+    let inner = text.strip_prefix('[')?;
+    let (a, b) = inner.split_once(',')?;
+    let (b, end_inclusive) = match (b.strip_suffix(')'), b.strip_suffix(']')) {
+        (Some(b), _) => (b, false),
+        (None, Some(b)) => (b, true),
+        _ => return None,
+    };
+    let start = parse_date(a.trim())?;
+    let end = parse_date(b.trim())? + i32::from(end_inclusive);
+    (start < end).then_some(Range { start, end })
+}
+
+/// A valid `YYYY-MM-DD` date as a day number.
+pub fn parse_date(s: &str) -> Option<i32> {
+    let mut it = s.split('-');
+    let (y, m, d) = (it.next()?, it.next()?, it.next()?);
+    if it.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+        return None;
+    }
+    let (y, m, d): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
+    let day = day_from_civil(y, m, d);
+    (civil_from_day(day) == (y, m, d)).then_some(day)
+}
+
+/// "the previous 30 days", "the previous day": how insights name the comparison.
+pub fn previous_label(r: Range) -> String {
+    match r.days() {
+        1 => "the previous day".to_string(),
+        n => format!("the previous {n} days"),
+    }
+}
+
+/// Trend buckets.
+pub const GRANULARITIES: [&str; 3] = ["day", "week", "month"];
+
+pub fn check_granularity(g: &str) -> Result<&'static str, String> {
+    GRANULARITIES
+        .iter()
+        .find(|x| **x == g)
+        .copied()
+        .ok_or_else(|| format!("unknown granularity \"{g}\"; use one of day, week, month"))
+}
+
+/// Ranking measures for top products.
+pub const RANKINGS: [&str; 3] = ["revenue", "units", "margin"];
+
+pub fn check_ranking(by: &str) -> Result<&'static str, String> {
+    RANKINGS.iter().find(|x| **x == by).copied().ok_or_else(|| format!("unknown ranking \"{by}\"; use one of revenue, units, margin"))
+}
+
+/// The additive figures of one period (money in dollars).
+#[derive(Debug, Clone, Copy, Default, PartialEq)]
+pub struct Figures {
+    pub revenue: f64,
+    pub orders: i64,
+    pub units: i64,
+    pub gross: f64,
+    pub discounts: f64,
+    pub cost: f64,
+}
+
+impl Figures {
+    pub fn aov(&self) -> Option<f64> {
+        (self.orders > 0).then(|| self.revenue / self.orders as f64)
+    }
+
+    pub fn margin_pct(&self) -> Option<f64> {
+        (self.revenue > 0.0).then(|| 100.0 * (self.revenue - self.cost) / self.revenue)
+    }
+
+    pub fn discount_pct(&self) -> Option<f64> {
+        (self.gross > 0.0).then(|| 100.0 * self.discounts / self.gross)
+    }
+}
+
+/// A category's revenue now and in the previous period.
+#[derive(Debug, Clone, PartialEq)]
+pub struct CategoryRevenue {
+    pub name: String,
+    pub current: f64,
+    pub previous: f64,
+}
+
+/// Percentage change, or None when the base is zero.
+pub fn change_pct(current: f64, previous: f64) -> Option<f64> {
+    (previous != 0.0).then(|| 100.0 * (current - previous) / previous)
+}
+
+pub fn money(x: f64) -> String {
+    let cents = (x * 100.0).round() as i64;
+    let (sign, cents) = if cents < 0 { ("-", -cents) } else { ("", cents) };
+    // From $1,000 up, whole dollars (rounded); below, dollars and cents.
+    let whole = cents >= 100_000;
+    let dollars = if whole { (cents + 50) / 100 } else { cents / 100 }.to_string();
+    let mut grouped = String::new();
+    for (i, c) in dollars.chars().enumerate() {
+        if i > 0 && (dollars.len() - i) % 3 == 0 {
+            grouped.push(',');
+        }
+        grouped.push(c);
+    }
+    if whole { format!("{sign}${grouped}") } else { format!("{sign}${grouped}.{:02}", cents % 100) }
+}
+
+fn signed_pct(p: f64) -> String {
+    let r = p.round();
+    if r > 0.0 { format!("+{r:.0}%") } else if r < 0.0 { format!("\u{2212}{:.0}%", -r) } else { "0%".to_string() }
+}
+
+/// Insight sentences, most important first. The rules:
+/// 1. no completed sales → say so (and what the previous period had);
+/// 2. revenue change vs the previous period, with the category that drove it
+///    when the change is at least 5% (largest change in the same direction);
+/// 3. average order value change of at least 5%;
+/// 4. gross margin change of at least 1 percentage point;
+/// 5. discounts at 10% of gross sales or more;
+/// 6. the largest category's share of revenue.
+pub fn insights(cur: &Figures, prev: &Figures, categories: &[CategoryRevenue], previous: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    if cur.orders == 0 {
+        out.push(if prev.orders > 0 {
+            format!("No completed sales in this period, down from {} orders in {previous}.", prev.orders)
+        } else {
+            "No completed sales in this period.".to_string()
+        });
+        return out;
+    }
+    match change_pct(cur.revenue, prev.revenue) {
+        Some(p) => {
+            let mut s = format!("Revenue {} vs {previous} ({} vs {})", signed_pct(p), money(cur.revenue), money(prev.revenue));
+            if p.abs() >= 5.0 {
+                let total_delta = cur.revenue - prev.revenue;
+                let driver = categories
+                    .iter()
+                    .filter(|c| (c.current - c.previous) * total_delta > 0.0)
+                    .max_by(|a, b| (a.current - a.previous).abs().total_cmp(&(b.current - b.previous).abs()));
+                if let Some(c) = driver {
+                    match change_pct(c.current, c.previous) {
+                        Some(cp) => s.push_str(&format!(", mostly {} ({})", c.name, signed_pct(cp))),
+                        None => s.push_str(&format!(", mostly {} (new)", c.name)),
+                    }
+                }
+            }
+            s.push('.');
+            out.push(s);
+        }
+        None => out.push(format!("Revenue {}; no completed sales in {previous}.", money(cur.revenue))),
+    }
+    if let (Some(a), Some(b)) = (cur.aov(), prev.aov())
+        && let Some(p) = change_pct(a, b).filter(|p| p.abs() >= 5.0)
+    {
+        out.push(format!("Average order value {} to {} ({}).", if p > 0.0 { "rose" } else { "fell" }, money(a), signed_pct(p)));
+    }
+    if let (Some(a), Some(b)) = (cur.margin_pct(), prev.margin_pct())
+        && (a - b).abs() >= 1.0
+    {
+        out.push(format!("Gross margin {} to {a:.1}% (from {b:.1}%).", if a > b { "rose" } else { "fell" }));
+    }
+    if let Some(d) = cur.discount_pct().filter(|d| *d >= 10.0) {
+        out.push(format!("Discounts were {d:.1}% of gross sales."));
+    }
+    if let Some(top) = categories.iter().max_by(|a, b| a.current.total_cmp(&b.current)).filter(|c| c.current > 0.0) {
+        out.push(format!("{} made up {:.0}% of revenue.", top.name, 100.0 * top.current / cur.revenue));
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn d(y: i32, m: u32, dd: u32) -> i32 {
+        day_from_civil(y, m, dd)
+    }
+
+    #[test]
+    fn named_periods() {
+        let as_of = d(2024, 3, 15);
+        let cases = [
+            ("today", d(2024, 3, 15), d(2024, 3, 16)),
+            ("last_7_days", d(2024, 3, 9), d(2024, 3, 16)),
+            ("last_30_days", d(2024, 2, 15), d(2024, 3, 16)),
+            ("this_month", d(2024, 3, 1), d(2024, 3, 16)),
+            ("last_month", d(2024, 2, 1), d(2024, 3, 1)),
+            ("this_quarter", d(2024, 1, 1), d(2024, 3, 16)),
+            ("last_quarter", d(2023, 10, 1), d(2024, 1, 1)),
+            ("ytd", d(2024, 1, 1), d(2024, 3, 16)),
+            ("last_year", d(2023, 1, 1), d(2024, 1, 1)),
+        ];
+        for (p, start, end) in cases {
+            assert_eq!(resolve(p, as_of).unwrap(), Range { start, end }, "{p}");
+        }
+        assert_eq!(resolve("last_month", as_of).unwrap().days(), 29, "February 2024 is a leap month");
+    }
+
+    #[test]
+    fn periods_across_year_boundaries() {
+        let jan = d(2025, 1, 10);
+        assert_eq!(resolve("last_month", jan).unwrap(), Range { start: d(2024, 12, 1), end: d(2025, 1, 1) });
+        assert_eq!(resolve("last_quarter", jan).unwrap(), Range { start: d(2024, 10, 1), end: d(2025, 1, 1) });
+        assert_eq!(resolve("last_7_days", d(2025, 1, 3)).unwrap().start, d(2024, 12, 28));
+        let prev = resolve("last_30_days", jan).unwrap().previous();
+        assert_eq!((prev.start, prev.end), (d(2024, 11, 12), d(2024, 12, 12)));
+    }
+
+    #[test]
+    fn explicit_periods() {
+        assert_eq!(resolve("2024-02-28..2024-03-01", 0).unwrap(), Range { start: d(2024, 2, 28), end: d(2024, 3, 2) });
+        assert_eq!(resolve("[2024-01-01,2024-04-01)", 0).unwrap(), Range { start: d(2024, 1, 1), end: d(2024, 4, 1) });
+        assert_eq!(resolve("[2024-01-01,2024-01-31]", 0).unwrap().days(), 31);
+        for bad in ["yesterday", "2024-02-30..2024-03-01", "2024-03-01..2024-02-01", "[2024-01-01,2024-01-01)", "2024-1-1..2024-02-01", ""] {
+            let e = resolve(bad, d(2024, 1, 1)).unwrap_err();
+            assert!(e.contains("last_30_days"), "{bad}: {e}");
+        }
+        assert_eq!(parse_date("2024-02-29"), Some(d(2024, 2, 29)));
+        assert_eq!(parse_date("2023-02-29"), None);
+    }
+
+    #[test]
+    fn money_and_percentages() {
+        assert_eq!(money(1234567.891), "$1,234,568");
+        assert_eq!(money(999.5), "$999.50");
+        assert_eq!(money(-12.0), "-$12.00");
+        assert_eq!(signed_pct(-12.4), "\u{2212}12%");
+        assert_eq!(signed_pct(0.2), "0%");
+        assert_eq!(change_pct(5.0, 0.0), None);
+    }
+
+    #[test]
+    fn insight_rules() {
+        let prev = Figures { revenue: 100_000.0, orders: 1000, units: 3000, gross: 105_000.0, discounts: 5_000.0, cost: 60_000.0 };
+        let cur = Figures { revenue: 88_000.0, orders: 1000, units: 2700, gross: 100_000.0, discounts: 12_000.0, cost: 54_000.0 };
+        let cats = vec![
+            CategoryRevenue { name: "Power Tools".into(), current: 28_000.0, previous: 40_000.0 },
+            CategoryRevenue { name: "Garden & Outdoor".into(), current: 35_000.0, previous: 34_000.0 },
+            CategoryRevenue { name: "Paint & Finishes".into(), current: 25_000.0, previous: 26_000.0 },
+        ];
+        let s = insights(&cur, &prev, &cats, "the previous 30 days");
+        assert_eq!(s[0], "Revenue \u{2212}12% vs the previous 30 days ($88,000 vs $100,000), mostly Power Tools (\u{2212}30%).");
+        assert_eq!(s[1], "Average order value fell to $88.00 (\u{2212}12%).");
+        assert_eq!(s[2], "Gross margin fell to 38.6% (from 40.0%).");
+        assert_eq!(s[3], "Discounts were 12.0% of gross sales.");
+        assert_eq!(s[4], "Garden & Outdoor made up 40% of revenue.");
+        assert_eq!(s.len(), 5);
+    }
+
+    #[test]
+    fn insights_for_empty_and_new_periods() {
+        let none = Figures::default();
+        let some = Figures { revenue: 50.0, orders: 2, units: 3, gross: 50.0, discounts: 0.0, cost: 20.0 };
+        assert_eq!(insights(&none, &some, &[], "the previous day"), ["No completed sales in this period, down from 2 orders in the previous day."]);
+        assert_eq!(insights(&none, &none, &[], "x"), ["No completed sales in this period."]);
+        let s = insights(&some, &none, &[], "the previous 7 days");
+        assert_eq!(s[0], "Revenue $50.00; no completed sales in the previous 7 days.");
+        let small = Figures { revenue: 102.0, ..some };
+        let base = Figures { revenue: 100.0, ..some };
+        assert_eq!(insights(&small, &base, &[], "p")[0], "Revenue +2% vs p ($102.00 vs $100.00).", "below 5%: no driver");
+    }
+}
