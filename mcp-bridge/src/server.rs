@@ -121,6 +121,63 @@ pub struct UtcDate {
     pub utc_datetime: String,
 }
 
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct PeriodArgs {
+    /// A store's UUID, or omit for every store you may see.
+    pub store_id: Option<String>,
+    /// today, last_7_days, last_30_days (default), this_month, last_month, this_quarter,
+    /// last_quarter, ytd, last_year, or dates as `2024-01-01..2024-03-31` (inclusive).
+    pub period: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct TrendArgs {
+    /// A store's UUID, or omit for every store you may see.
+    pub store_id: Option<String>,
+    /// First day, `YYYY-MM-DD`.
+    pub from_date: String,
+    /// Last day (inclusive), `YYYY-MM-DD`.
+    pub to_date: String,
+    /// `day` (default), `week` or `month`.
+    pub granularity: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct TopProductsArgs {
+    /// A store's UUID, or omit for every store you may see.
+    pub store_id: Option<String>,
+    /// As for get_store_performance (default last_30_days).
+    pub period: Option<String>,
+    /// How many products (1–100, default 10).
+    #[schemars(range(min = 1, max = 100))]
+    pub k: Option<i32>,
+    /// Rank by `revenue` (default), `units` or `margin`.
+    pub by: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct InventoryArgs {
+    /// A store's UUID, or omit for every store you may see.
+    pub store_id: Option<String>,
+    /// Alert when stock lasts fewer days than this at the last 28 days' sales rate (default 14).
+    #[schemars(range(min = 1, max = 365))]
+    pub min_days_of_cover: Option<i32>,
+}
+
+/// An analysis as the database returns it (figures, comparisons, insights).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Analysis {
+    #[serde(flatten)]
+    pub fields: serde_json::Map<String, Value>,
+}
+
+/// Rows of a table-valued analysis.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct Rows {
+    pub rows: Vec<Value>,
+}
+
 #[tool_router]
 impl Zava {
     pub fn new(state: Arc<State>, default_principal: Option<Uuid>) -> Self {
@@ -172,6 +229,68 @@ impl Zava {
             &[&args.postgresql_query, &max_rows, &timeout],
         )
         .await
+    }
+
+    #[tool(
+        description = "Store performance for a period (default last_30_days) vs the previous period of equal length: revenue, orders, units, average order value, unique customers, gross margin, discount rate, absolute and % changes, top categories and products, and insight sentences. Omit store_id for every store you may see.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn get_store_performance(
+        &self,
+        Parameters(a): Parameters<PeriodArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Analysis>, CallToolResult> {
+        self.call("get_store_performance", &ctx,
+            "SELECT zava.store_performance($1::text::uuid, coalesce($2::text, 'last_30_days'))", &[&a.store_id, &a.period]).await
+    }
+
+    #[tool(
+        description = "Sales by day, week or month between two dates (inclusive): revenue, orders, units, average order value, gross margin; empty buckets are zeros.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn get_sales_trend(&self, Parameters(a): Parameters<TrendArgs>, ctx: RequestContext<RoleServer>) -> Result<Json<Rows>, CallToolResult> {
+        self.call("get_sales_trend", &ctx,
+            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.sales_trend($1::text::uuid, $2::text::date, $3::text::date, coalesce($4::text, 'day')) t",
+            &[&a.store_id, &a.from_date, &a.to_date, &a.granularity]).await
+    }
+
+    #[tool(
+        description = "The best-selling products of a period, ranked by revenue, units or margin.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn get_top_products(&self, Parameters(a): Parameters<TopProductsArgs>, ctx: RequestContext<RoleServer>) -> Result<Json<Rows>, CallToolResult> {
+        self.call("get_top_products", &ctx,
+            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.top_products($1::text::uuid, coalesce($2::text, 'last_30_days'), coalesce($3::int4, 10), coalesce($4::text, 'revenue')) t",
+            &[&a.store_id, &a.period, &a.k, &a.by]).await
+    }
+
+    #[tool(
+        description = "Revenue, units, gross margin and share of revenue by product category for a period.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn get_category_breakdown(&self, Parameters(a): Parameters<PeriodArgs>, ctx: RequestContext<RoleServer>) -> Result<Json<Rows>, CallToolResult> {
+        self.call("get_category_breakdown", &ctx,
+            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.category_breakdown($1::text::uuid, coalesce($2::text, 'last_30_days')) t",
+            &[&a.store_id, &a.period]).await
+    }
+
+    #[tool(
+        description = "Customers of a period: new vs returning, repeat rate, orders per customer, and the top customers by spend.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn get_customer_insights(&self, Parameters(a): Parameters<PeriodArgs>, ctx: RequestContext<RoleServer>) -> Result<Json<Analysis>, CallToolResult> {
+        self.call("get_customer_insights", &ctx,
+            "SELECT zava.customer_insights($1::text::uuid, coalesce($2::text, 'last_30_days'))", &[&a.store_id, &a.period]).await
+    }
+
+    #[tool(
+        description = "Products whose stock will last fewer days than a threshold (default 14) at the last 28 days' sales rate.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn get_inventory_alerts(&self, Parameters(a): Parameters<InventoryArgs>, ctx: RequestContext<RoleServer>) -> Result<Json<Rows>, CallToolResult> {
+        self.call("get_inventory_alerts", &ctx,
+            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.inventory_alerts($1::text::uuid, coalesce($2::int4, 14)) t",
+            &[&a.store_id, &a.min_days_of_cover]).await
     }
 }
 

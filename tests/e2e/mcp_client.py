@@ -81,8 +81,10 @@ async def http_checks():
         check("HTTP: initialize names the server zava-mcp", s.initialize_result.server_info.name == "zava-mcp",
               str(s.initialize_result.server_info))
         tools = {t.name: t for t in (await s.list_tools()).tools}
-        check("HTTP: the three seed tools are listed",
-              set(tools) == {"get_current_utc_date", "get_multiple_table_schemas", "execute_sales_query"}, str(set(tools)))
+        check("HTTP: the seed's three tools and six analytics tools are listed",
+              set(tools) == {"get_current_utc_date", "get_multiple_table_schemas", "execute_sales_query", "get_store_performance",
+                             "get_sales_trend", "get_top_products", "get_category_breakdown", "get_customer_insights",
+                             "get_inventory_alerts"}, str(set(tools)))
         check("HTTP: every tool has an output schema and a read-only hint",
               all(t.output_schema and t.annotations and t.annotations.read_only_hint for t in tools.values()))
         check("HTTP: the query tool describes its inputs",
@@ -157,6 +159,47 @@ async def http_checks():
               'zava_mcp_calls_total{tool="execute_sales_query",outcome="ok"}' in m.text
               and 'zava_mcp_calls_total{tool="execute_sales_query",outcome="error"}' in m.text)
         check("HTTP: /readyz reports the database", (await c.get(URL.replace("/mcp", "/readyz"))).status_code == 200)
+
+
+def psql_as(user, sql):
+    url = ADMIN_URL.replace("postgres@", f"{user}@")
+    return subprocess.run(["psql", url, "-XqAt", "-c", sql], capture_output=True, text=True, check=True).stdout.strip()
+
+
+async def analytics_checks():
+    period = "2024-01-01..2024-06-30"
+    async with Http(os.environ["SEATTLE_TOKEN"]) as s:
+        r = await s.call_tool("get_store_performance", {"period": period})
+        sc = r.structured_content or {}
+        direct = json.loads(psql_as("seattle_manager", f"SELECT zava.store_performance(NULL, '{period}')"))
+        check("analytics: store performance for Seattle covers one store", not r.is_error and sc.get("stores") == 1, str(r.content)[:300])
+        check("analytics: the tool's figures equal the SQL function's for the same person",
+              sc.get("current") == direct["current"] and sc.get("previous") == direct["previous"] and sc.get("insights") == direct["insights"])
+        check("analytics: insights are sentences with numbers", bool(sc.get("insights")) and "%" in sc["insights"][0])
+        r = await s.call_tool("get_store_performance", {"store_id": "5a0a0000-0000-4000-8000-000000000003", "period": period})
+        check("analytics: another store's performance is an AUTHORIZATION_ERROR", r.is_error and error_of(r)["code"] == "AUTHORIZATION_ERROR")
+        r = await s.call_tool("get_store_performance", {"period": "yesterday"})
+        check("analytics: a bad period is a VALIDATION_ERROR naming the valid ones",
+              r.is_error and error_of(r)["sqlstate"] == "22023" and "last_30_days" in error_of(r)["message"])
+        r = await s.call_tool("get_store_performance", {"store_id": "not-a-uuid"})
+        check("analytics: a malformed store id is a VALIDATION_ERROR", r.is_error and error_of(r)["code"] == "VALIDATION_ERROR")
+        r = await s.call_tool("get_sales_trend", {"from_date": "2024-01-01", "to_date": "2024-06-30", "granularity": "month"})
+        rows = (r.structured_content or {}).get("rows", [])
+        check("analytics: the monthly trend has six months", not r.is_error and len(rows) == 6, str(r.content)[:200])
+        check("analytics: and its revenue adds up to the period's",
+              abs(sum(float(x["revenue"]) for x in rows) - float(direct["current"]["revenue"])) < 0.005)
+        r = await s.call_tool("get_top_products", {"period": period, "k": 3, "by": "units"})
+        check("analytics: top products returns k rows", not r.is_error and len(r.structured_content["rows"]) == 3)
+        r = await s.call_tool("get_category_breakdown", {"period": period})
+        shares = [float(x["share_pct"]) for x in (r.structured_content or {}).get("rows", [])]
+        check("analytics: category shares add up to 100%", not r.is_error and abs(sum(shares) - 100) < 0.1, str(shares))
+        r = await s.call_tool("get_customer_insights", {"period": period})
+        check("analytics: customer insights count new and returning customers",
+              not r.is_error and r.structured_content["new_customers"] + r.structured_content["returning_customers"]
+              == r.structured_content["customers"] > 0)
+        r = await s.call_tool("get_inventory_alerts", {"min_days_of_cover": 365})
+        check("analytics: inventory alerts answer (rows for Seattle only)",
+              not r.is_error and all(x["store_name"] == "Zava Retail Seattle" for x in r.structured_content["rows"]))
 
 
 async def retry_check():
@@ -239,6 +282,7 @@ async def stdio_checks():
 
 async def main():
     await http_checks()
+    await analytics_checks()
     await retry_check()
     await cancel_check()
     await stdio_checks()

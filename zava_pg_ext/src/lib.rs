@@ -9,6 +9,7 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
+mod analytics;
 mod demo;
 mod errors;
 mod identity;
@@ -16,6 +17,11 @@ mod query_gate;
 
 pgrx::extension_sql_file!("../../sql/schema.sql", name = "schema", bootstrap);
 pgrx::extension_sql_file!("../../sql/rollups.sql", name = "rollups", requires = ["schema"]);
+pgrx::extension_sql_file!(
+    "../../sql/analytics.sql",
+    name = "analytics",
+    requires = ["rollups", analytics::period_range, analytics::performance_insights, identity::current_store_ids]
+);
 pgrx::extension_sql_file!("../../sql/security.sql", name = "security", finalize);
 
 #[pg_guard]
