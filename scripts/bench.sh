@@ -17,6 +17,11 @@ cluster_start "${DIR}"
 BRIDGE=""
 trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null; cluster_stop "${DIR}"' EXIT
 psql_admin() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${P}/$1" -XqAt -v ON_ERROR_STOP=1 -c "$2"; }
+# A database made by an older build of the extension (no product rollup yet) is made again.
+stale() { ! psql_admin "$1" "SELECT to_regclass('retail.daily_product_sales') IS NOT NULL" 2>/dev/null | grep -q t; }
+for db in zava zava_big; do
+    if stale "${db}"; then psql_admin postgres "DROP DATABASE IF EXISTS ${db}"; fi
+done
 if ! psql_admin postgres "SELECT 1 FROM pg_database WHERE datname = 'zava'" | grep -q 1; then
     log "loading scale-1 demo data (once)"
     psql_admin postgres "CREATE DATABASE zava"
@@ -47,3 +52,28 @@ echo; echo "== a quarter's revenue by store, head office (the seed: ~28 calls/s)
 bench 1,8 "SELECT s.store_name, sum(oi.line_total) AS revenue FROM retail.order_items oi JOIN retail.orders o USING (store_id, order_id) JOIN retail.stores s USING (store_id) WHERE o.order_date >= DATE '2026-07-01' AND o.order_date < DATE '2026-10-01' AND o.status = 'completed' GROUP BY 1 ORDER BY 2 DESC"
 echo
 echo "zava-mcp RSS after the runs: $(awk '/VmRSS/ {print $2, $3}' /proc/${BRIDGE}/status) (peak $(awk '/VmHWM/ {print $2, $3}' /proc/${BRIDGE}/status))"
+
+echo
+echo "== analytics over >= 1M order lines: rollups vs plain SQL over raw rows (head office, one connection)"
+if ! psql_admin postgres "SELECT 1 FROM pg_database WHERE datname = 'zava_big'" | grep -q 1; then
+    log "loading scale-2.5 demo data into zava_big (once)"
+    psql_admin postgres "CREATE DATABASE zava_big"
+    psql_admin zava_big "CREATE EXTENSION zava CASCADE" >/dev/null
+    psql_admin zava_big "SELECT zava.generate_demo_data(2.5, 42, '2026-11-23')->>'seconds'" | sed 's/^/generate_demo_data(2.5) seconds: /'
+    psql_admin zava_big "SELECT zava.setup_demo_logins()" >/dev/null
+    psql_admin zava_big "VACUUM ANALYZE"
+fi
+echo "order lines: $(psql_admin zava_big "SELECT count(*) FROM retail.order_items")"
+Q_DAYS="day >= DATE '2026-07-01' AND day < DATE '2026-10-01'"
+Q_RAW="o.status = 'completed' AND o.order_date >= DATE '2026-07-01' AND o.order_date < DATE '2026-10-01'"
+RAW_FIGURES="SELECT sum(l.line_total), count(DISTINCT o.order_id), sum(l.quantity), sum(l.quantity * l.unit_cost), sum(l.discount_amount) FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) WHERE"
+FAST_FIGURES="SELECT sum(revenue), sum(orders), sum(units), sum(cost), sum(discounts) FROM retail.daily_store_sales WHERE"
+SEATTLE="'5a0a0000-0000-4000-8000-000000000001'"
+"${ZAVA_ROOT}/target/release/zava-bench" sql "postgresql://head_office@127.0.0.1:${P}/zava_big" "${SECONDS_EACH}" \
+    "quarter's additive figures, all stores" "${FAST_FIGURES} ${Q_DAYS}" "${RAW_FIGURES} ${Q_RAW}" \
+    "quarter's additive figures, one store" "${FAST_FIGURES} ${Q_DAYS} AND store_id = ${SEATTLE}" "${RAW_FIGURES} ${Q_RAW} AND o.store_id = ${SEATTLE}" \
+    "sales_trend by day over a year" \
+    "SELECT bucket, revenue, orders, units FROM zava.sales_trend(NULL, '2025-11-24', '2026-11-23', 'day') WHERE orders > 0" \
+    "SELECT o.order_date, sum(l.line_total), count(DISTINCT o.order_id), sum(l.quantity) FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) WHERE o.status = 'completed' AND o.order_date BETWEEN '2025-11-24' AND '2026-11-23' GROUP BY 1 ORDER BY 1" \
+    "store_performance, whole call (quarter)" "SELECT zava.store_performance(NULL, '2026-07-01..2026-09-30')" "-" \
+    "store_performance, whole call, one store" "SELECT zava.store_performance(${SEATTLE}, '2026-07-01..2026-09-30')" "-"

@@ -1,8 +1,8 @@
 -- Retail analytics. All STABLE and security invoker: RLS applies to every row
--- they read. Additive figures (revenue, orders, units, gross sales,
--- discounts, cost) come from the daily rollups, so their cost grows with days ×
--- stores, not orders; unique customers, new vs returning and product rankings
--- read raw rows. Sales are completed orders; days are business days in
+-- they read. Additive figures (revenue, orders, units, gross sales, discounts,
+-- cost, per store, category or product) come from the daily rollups, so their
+-- cost grows with days × stores, not orders; unique customers, new vs
+-- returning and the inventory velocity read raw rows. Sales are completed orders; days are business days in
 -- America/Los_Angeles; periods count from zava.as_of_date().
 
 -- The as-of date: the setting zava.as_of_date when set (tests and benchmarks
@@ -92,12 +92,10 @@ BEGIN
     SELECT coalesce(jsonb_agg(jsonb_build_object('product', t.product_name, 'sku', t.sku, 'revenue', t.revenue, 'units', t.units)
                               ORDER BY t.revenue DESC, t.sku), '[]')
       INTO prods
-      FROM (SELECT pr.product_name, pr.sku, sum(l.line_total) AS revenue, sum(l.quantity) AS units
-              FROM retail.order_items l
-              JOIN retail.orders o ON o.store_id = l.store_id AND o.order_id = l.order_id
-              JOIN retail.products pr ON pr.product_id = l.product_id
-             WHERE o.store_id = ANY (stores) AND o.status = 'completed'
-               AND o.order_date >= p.start_date AND o.order_date < p.end_date
+      FROM (SELECT pr.product_name, pr.sku, sum(d.revenue) AS revenue, sum(d.units) AS units
+              FROM retail.daily_product_sales d
+              JOIN retail.products pr ON pr.product_id = d.product_id
+             WHERE d.store_id = ANY (stores) AND d.day >= p.start_date AND d.day < p.end_date
              GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT 5) t;
     RETURN jsonb_build_object(
         'store_id', store_id,
@@ -161,14 +159,12 @@ BEGIN
     RETURN QUERY
     SELECT row_number() OVER (ORDER BY CASE by WHEN 'units' THEN t.units::numeric WHEN 'margin' THEN t.margin ELSE t.revenue END DESC, t.sku),
            t.product_id, t.sku, t.product_name, t.category, t.revenue, t.units, t.margin
-      FROM (SELECT pr.product_id, pr.sku, pr.product_name, c.category_name AS category, sum(l.line_total) AS revenue,
-                   sum(l.quantity)::bigint AS units, sum(l.line_total - l.quantity * l.unit_cost) AS margin
-              FROM retail.order_items l
-              JOIN retail.orders o ON o.store_id = l.store_id AND o.order_id = l.order_id
-              JOIN retail.products pr ON pr.product_id = l.product_id
+      FROM (SELECT pr.product_id, pr.sku, pr.product_name, c.category_name AS category, sum(d.revenue) AS revenue,
+                   sum(d.units)::bigint AS units, sum(d.revenue - d.cost) AS margin
+              FROM retail.daily_product_sales d
+              JOIN retail.products pr ON pr.product_id = d.product_id
               JOIN retail.categories c ON c.category_id = pr.category_id
-             WHERE o.store_id = ANY (stores) AND o.status = 'completed'
-               AND o.order_date >= p.start_date AND o.order_date < p.end_date
+             WHERE d.store_id = ANY (stores) AND d.day >= p.start_date AND d.day < p.end_date
              GROUP BY 1, 2, 3, 4) t
      ORDER BY 1
      LIMIT k;

@@ -44,8 +44,19 @@ CREATE TABLE retail.daily_category_sales (
 );
 COMMENT ON TABLE retail.daily_category_sales IS 'Completed sales per store, business day and category; maintained by triggers';
 
--- The two upserts that add a delta — a query over (store_id, day, category_id,
--- orders, units, revenue, gross, discounts, cost) — to both rollups. The
+CREATE TABLE retail.daily_product_sales (
+    store_id   uuid NOT NULL REFERENCES retail.stores,
+    day        date NOT NULL,
+    product_id uuid NOT NULL REFERENCES retail.products,
+    units      bigint NOT NULL DEFAULT 0,
+    revenue    numeric(16,2) NOT NULL DEFAULT 0,
+    cost       numeric(16,2) NOT NULL DEFAULT 0,
+    PRIMARY KEY (store_id, day, product_id)
+);
+COMMENT ON TABLE retail.daily_product_sales IS 'Completed sales per store, business day and product (for rankings); maintained by triggers';
+
+-- The upserts that add a delta — a query over (store_id, day, category_id,
+-- product_id, orders, units, revenue, gross, discounts, cost) — to the rollups. The
 -- trigger functions EXECUTE them themselves: transition tables are visible
 -- only inside the trigger function.
 CREATE FUNCTION zava.rollup_upserts(delta text) RETURNS text[]
@@ -66,6 +77,14 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
         ON CONFLICT (store_id, day, category_id) DO UPDATE SET
             units = t.units + excluded.units, revenue = t.revenue + excluded.revenue,
             gross = t.gross + excluded.gross, discounts = t.discounts + excluded.discounts,
+            cost = t.cost + excluded.cost$q$, delta),
+    format($q$
+        INSERT INTO retail.daily_product_sales AS t (store_id, day, product_id, units, revenue, cost)
+        SELECT store_id, day, product_id, sum(units), sum(revenue), sum(cost)
+          FROM (%s) d WHERE product_id IS NOT NULL
+         GROUP BY store_id, day, product_id ORDER BY store_id, day, product_id
+        ON CONFLICT (store_id, day, product_id) DO UPDATE SET
+            units = t.units + excluded.units, revenue = t.revenue + excluded.revenue,
             cost = t.cost + excluded.cost$q$, delta)]
 $$;
 
@@ -74,7 +93,7 @@ $$;
 CREATE FUNCTION zava.line_delta(lines text) RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT format($q$
-        SELECT o.store_id, o.order_date AS day, p.category_id, 0::bigint AS orders,
+        SELECT o.store_id, o.order_date AS day, p.category_id, l.product_id, 0::bigint AS orders,
                (l.sign * l.quantity)::bigint AS units, l.sign * l.line_total AS revenue,
                l.sign * l.quantity * l.unit_price AS gross, l.sign * l.discount_amount AS discounts,
                l.sign * l.quantity * l.unit_cost AS cost
@@ -123,13 +142,13 @@ DECLARE
 BEGIN
     IF TG_OP = 'INSERT' THEN
         delta := ($q$
-            SELECT store_id, order_date AS day, NULL::uuid AS category_id, 1::bigint AS orders, 0::bigint AS units,
+            SELECT store_id, order_date AS day, NULL::uuid AS category_id, NULL::uuid AS product_id, 1::bigint AS orders, 0::bigint AS units,
                    0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost
               FROM new_rows WHERE status = 'completed'$q$);
     ELSIF TG_OP = 'DELETE' THEN
         -- Lines cannot outlive their order (ON DELETE RESTRICT): only the count changes.
         delta := ($q$
-            SELECT store_id, order_date AS day, NULL::uuid AS category_id, -1::bigint AS orders, 0::bigint AS units,
+            SELECT store_id, order_date AS day, NULL::uuid AS category_id, NULL::uuid AS product_id, -1::bigint AS orders, 0::bigint AS units,
                    0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost
               FROM old_rows WHERE status = 'completed'$q$);
     ELSE
@@ -146,11 +165,11 @@ BEGIN
                 SELECT old_store AS store_id, old_day AS day, order_id, -1 AS sign FROM changed WHERE was
                 UNION ALL
                 SELECT new_store, new_day, order_id, 1 FROM changed WHERE is_now)
-            SELECT s.store_id, s.day, NULL::uuid AS category_id, s.sign::bigint AS orders, 0::bigint AS units,
+            SELECT s.store_id, s.day, NULL::uuid AS category_id, NULL::uuid AS product_id, s.sign::bigint AS orders, 0::bigint AS units,
                    0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost
               FROM sides s
             UNION ALL
-            SELECT s.store_id, s.day, p.category_id, 0, (s.sign * l.quantity)::bigint, s.sign * l.line_total,
+            SELECT s.store_id, s.day, p.category_id, l.product_id, 0, (s.sign * l.quantity)::bigint, s.sign * l.line_total,
                    s.sign * l.quantity * l.unit_price, s.sign * l.discount_amount, s.sign * l.quantity * l.unit_cost
               FROM sides s
               JOIN retail.order_items l ON l.order_id = s.order_id
@@ -190,19 +209,20 @@ CREATE TRIGGER rollup_truncate AFTER TRUNCATE ON retail.orders
     FOR EACH STATEMENT EXECUTE FUNCTION zava.rollup_after_truncate();
 
 -- The rollups as plain SQL over raw rows would compute them (non-zero rows).
+-- Rows per store, day and product (orders as rows with no product).
 CREATE FUNCTION zava.rollups_from_raw_rows() RETURNS TABLE (
-    store_id uuid, day date, category_id uuid, orders bigint, units bigint,
+    store_id uuid, day date, category_id uuid, product_id uuid, orders bigint, units bigint,
     revenue numeric, gross numeric, discounts numeric, cost numeric)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT o.store_id, o.order_date, NULL::uuid, count(*)::bigint, 0::bigint, 0, 0, 0, 0
+    SELECT o.store_id, o.order_date, NULL::uuid, NULL::uuid, count(*)::bigint, 0::bigint, 0, 0, 0, 0
       FROM retail.orders o WHERE o.status = 'completed' GROUP BY 1, 2
     UNION ALL
-    SELECT o.store_id, o.order_date, p.category_id, 0, sum(l.quantity)::bigint, sum(l.line_total),
+    SELECT o.store_id, o.order_date, p.category_id, l.product_id, 0, sum(l.quantity)::bigint, sum(l.line_total),
            sum(l.quantity * l.unit_price), sum(l.discount_amount), sum(l.quantity * l.unit_cost)
       FROM retail.order_items l
       JOIN retail.orders o ON o.store_id = l.store_id AND o.order_id = l.order_id
       JOIN retail.products p ON p.product_id = l.product_id
-     WHERE o.status = 'completed' GROUP BY 1, 2, 3
+     WHERE o.status = 'completed' GROUP BY 1, 2, 3, 4
 $$;
 
 -- Recomputes both rollups from raw rows and reports every difference.
@@ -214,7 +234,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT store_id, day, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue,
                sum(gross) AS gross, sum(discounts) AS discounts, sum(cost) AS cost
           FROM raw GROUP BY 1, 2),
-    raw_cat AS (SELECT * FROM raw WHERE category_id IS NOT NULL),
+    raw_cat AS (
+        SELECT store_id, day, category_id, sum(units) AS units, sum(revenue) AS revenue, sum(gross) AS gross,
+               sum(discounts) AS discounts, sum(cost) AS cost
+          FROM raw WHERE category_id IS NOT NULL GROUP BY 1, 2, 3),
+    raw_product AS (SELECT * FROM raw WHERE product_id IS NOT NULL),
     store_diff AS (
         SELECT coalesce(r.store_id, t.store_id) AS store_id, coalesce(r.day, t.day) AS day, NULL::uuid AS category_id,
                to_jsonb(t) - 'store_id' - 'day' AS rollup, to_jsonb(r) - 'store_id' - 'day' AS raw
@@ -226,19 +250,28 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                IS DISTINCT FROM (r.orders, r.units, r.revenue, r.gross, r.discounts, r.cost)),
     cat_diff AS (
         SELECT coalesce(r.store_id, t.store_id), coalesce(r.day, t.day), coalesce(r.category_id, t.category_id),
-               to_jsonb(t) - 'store_id' - 'day' - 'category_id', to_jsonb(r) - 'store_id' - 'day' - 'category_id' - 'orders'
+               to_jsonb(t) - 'store_id' - 'day' - 'category_id', to_jsonb(r) - 'store_id' - 'day' - 'category_id'
           FROM raw_cat r
           FULL JOIN (SELECT * FROM retail.daily_category_sales
                       WHERE (units, revenue, gross, discounts, cost) <> (0, 0, 0, 0, 0)) t
             ON t.store_id = r.store_id AND t.day = r.day AND t.category_id = r.category_id
          WHERE (t.units, t.revenue, t.gross, t.discounts, t.cost)
                IS DISTINCT FROM (r.units, r.revenue, r.gross, r.discounts, r.cost)),
-    diffs AS (SELECT * FROM store_diff UNION ALL SELECT * FROM cat_diff)
+    product_diff AS (
+        SELECT coalesce(r.store_id, t.store_id), coalesce(r.day, t.day), coalesce(r.product_id, t.product_id),
+               to_jsonb(t) - 'store_id' - 'day' - 'product_id',
+               jsonb_build_object('units', r.units, 'revenue', r.revenue, 'cost', r.cost)
+          FROM raw_product r
+          FULL JOIN (SELECT * FROM retail.daily_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
+            ON t.store_id = r.store_id AND t.day = r.day AND t.product_id = r.product_id
+         WHERE (t.units, t.revenue, t.cost) IS DISTINCT FROM (r.units, r.revenue, r.cost)),
+    diffs AS (SELECT * FROM store_diff UNION ALL SELECT * FROM cat_diff UNION ALL SELECT * FROM product_diff)
     SELECT jsonb_build_object(
         'ok', NOT EXISTS (SELECT FROM diffs),
         'differences', (SELECT count(*) FROM diffs),
         'store_days', (SELECT count(*) FROM raw_store),
         'category_days', (SELECT count(*) FROM raw_cat),
+        'product_days', (SELECT count(*) FROM raw_product),
         'first_differences', coalesce((SELECT jsonb_agg(to_jsonb(d)) FROM (SELECT * FROM diffs ORDER BY 1, 2, 3 LIMIT 20) d), '[]'))
 $$;
 
@@ -248,17 +281,21 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     DELETE FROM retail.daily_store_sales;
     DELETE FROM retail.daily_category_sales;
+    DELETE FROM retail.daily_product_sales;
     INSERT INTO retail.daily_store_sales (store_id, day, orders, units, revenue, gross, discounts, cost)
     SELECT store_id, day, sum(orders), sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
       FROM zava.rollups_from_raw_rows() GROUP BY 1, 2;
     INSERT INTO retail.daily_category_sales (store_id, day, category_id, units, revenue, gross, discounts, cost)
-    SELECT store_id, day, category_id, units, revenue, gross, discounts, cost
-      FROM zava.rollups_from_raw_rows() WHERE category_id IS NOT NULL;
+    SELECT store_id, day, category_id, sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
+      FROM zava.rollups_from_raw_rows() WHERE category_id IS NOT NULL GROUP BY 1, 2, 3;
+    INSERT INTO retail.daily_product_sales (store_id, day, product_id, units, revenue, cost)
+    SELECT store_id, day, product_id, units, revenue, cost
+      FROM zava.rollups_from_raw_rows() WHERE product_id IS NOT NULL;
 END
 $$;
 
 REVOKE EXECUTE ON FUNCTION zava.verify_rollups() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION zava.rebuild_rollups() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION zava.verify_rollups(), zava.rebuild_rollups() TO zava_admin;
-GRANT SELECT ON retail.daily_store_sales, retail.daily_category_sales TO zava_reader;
-GRANT SELECT, INSERT, UPDATE, DELETE ON retail.daily_store_sales, retail.daily_category_sales TO zava_admin;
+GRANT SELECT ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales TO zava_reader;
+GRANT SELECT, INSERT, UPDATE, DELETE ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales TO zava_admin;

@@ -200,7 +200,7 @@ impl Zava {
     }
 
     #[tool(
-        description = "Columns, types, keys, foreign keys and low-cardinality values of Zava retail tables (stores, customers, categories, product_types, products, orders, order_items, inventory, product_description_embeddings, and the daily rollups daily_store_sales and daily_category_sales). Call this before writing SQL for execute_sales_query.",
+        description = "Columns, types, keys, foreign keys and low-cardinality values of Zava retail tables (stores, customers, categories, product_types, products, orders, order_items, inventory, product_description_embeddings, and the daily rollups daily_store_sales, daily_category_sales and daily_product_sales). Call this before writing SQL for execute_sales_query.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn get_multiple_table_schemas(
@@ -212,7 +212,7 @@ impl Zava {
     }
 
     #[tool(
-        description = "Run one read-only PostgreSQL SELECT over the retail schema as the signed-in person: rows are limited to the stores they may see. Fetch table schemas first; aggregate in SQL and keep results small (max_rows, default 100). Order revenue: sum(order_items.line_total); business day: orders.order_date (America/Los_Angeles); count only status = 'completed' as sales. For revenue, orders, units, discounts or cost by day, store or category, read retail.daily_store_sales / daily_category_sales (completed sales, exact): far faster than order lines.",
+        description = "Run one read-only PostgreSQL SELECT over the retail schema as the signed-in person: rows are limited to the stores they may see. Fetch table schemas first; aggregate in SQL and keep results small (max_rows, default 100). Order revenue: sum(order_items.line_total); business day: orders.order_date (America/Los_Angeles); count only status = 'completed' as sales. For revenue, orders, units, discounts or cost by day, store or category, read retail.daily_store_sales / daily_category_sales / daily_product_sales (completed sales, exact): far faster than order lines.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn execute_sales_query(
@@ -379,9 +379,9 @@ fn failure_result(f: &ToolFailure) -> CallToolResult {
 }
 
 /// Tables offered as resources (`zava://schema/retail/<table>`).
-pub const TABLES: [&str; 11] = [
+pub const TABLES: [&str; 12] = [
     "stores", "customers", "categories", "product_types", "products", "orders", "order_items", "inventory",
-    "product_description_embeddings", "daily_store_sales", "daily_category_sales",
+    "product_description_embeddings", "daily_store_sales", "daily_category_sales", "daily_product_sales",
 ];
 
 const INSTRUCTIONS: &str = "Zava retail analytics (a DIY/home-improvement retailer with 8 stores). \

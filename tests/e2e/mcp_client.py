@@ -135,7 +135,7 @@ async def http_checks():
         check("HTTP: errors carry no internals", r.is_error and "CONTEXT" not in r.content[0].text and "/usr/" not in r.content[0].text)
 
         resources = (await s.list_resources()).resources
-        check("HTTP: table schemas are resources", len(resources) == 11 and str(resources[0].uri).startswith("zava://schema/retail/"))
+        check("HTTP: table schemas are resources", len(resources) == 12 and str(resources[0].uri).startswith("zava://schema/retail/"))
         rr = await s.read_resource("zava://schema/retail/orders")
         check("HTTP: a schema resource reads as JSON", json.loads(rr.contents[0].text)["tables"][0]["table"] == "retail.orders")
 

@@ -104,7 +104,7 @@ mod tests {
                 .map(|r| r.get::<String>(1).unwrap().unwrap())
                 .collect()
         });
-        assert_eq!(forced, ["customers", "daily_category_sales", "daily_store_sales", "inventory", "order_items", "orders"]);
+        assert_eq!(forced, ["customers", "daily_category_sales", "daily_product_sales", "daily_store_sales", "inventory", "order_items", "orders"]);
     }
 
     #[pg_test]

@@ -10,6 +10,10 @@
 //!              principal (same RLS, no gate, no transaction wrapper).
 //!
 //! Usage: zava-bench <mcp-url> <token> <gateway-db-url> <principal> <raw-db-url> <seconds> <concurrency,...> <sql>
+//!
+//! Or `zava-bench sql <db-url> <seconds> <label> <fast-sql> <reference-sql> [<label> <fast> <reference> …]`:
+//! for each pair, calls/s and p50 of the fast query and of its plain-SQL
+//! reference over raw rows, whether their answers are identical, and the speed-up.
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -44,6 +48,9 @@ struct Outcome {
 #[tokio::main]
 async fn main() {
     let a: Vec<String> = std::env::args().collect();
+    if a.get(1).map(String::as_str) == Some("sql") {
+        return sql_pairs(&a[2..]).await;
+    }
     if a.len() != 9 {
         eprintln!("usage: zava-bench <mcp-url> <token> <gateway-db-url> <principal> <raw-db-url> <seconds> <c1,c2,…> <sql>");
         std::process::exit(2);
@@ -219,4 +226,52 @@ async fn mcp_post(http: &reqwest::Client, t: &Target, session: Option<&str>, bod
     let r = req.send().await.expect("HTTP");
     assert!(r.status().is_success(), "HTTP {}", r.status());
     r
+}
+
+/// One connection, sequential calls for `seconds`: calls/s, p50 (ms) and the answer as text.
+async fn time_sql(url: &str, sql: &str, seconds: f64) -> (f64, f64, String) {
+    let client = pg(url).await;
+    let answer = |rows: Vec<tokio_postgres::SimpleQueryMessage>| {
+        rows.into_iter()
+            .filter_map(|m| match m {
+                tokio_postgres::SimpleQueryMessage::Row(r) => {
+                    Some((0..r.len()).map(|i| r.get(i).unwrap_or("NULL").to_string()).collect::<Vec<_>>().join("|"))
+                }
+                _ => None,
+            })
+            .collect::<Vec<_>>()
+            .join("\n")
+    };
+    let first = answer(client.simple_query(sql).await.expect("query"));
+    let deadline = Instant::now() + Duration::from_secs_f64(seconds);
+    let mut lat = Vec::new();
+    while Instant::now() < deadline || lat.len() < 3 {
+        let t = Instant::now();
+        client.simple_query(sql).await.expect("query");
+        lat.push(t.elapsed());
+    }
+    let total: f64 = lat.iter().map(Duration::as_secs_f64).sum();
+    lat.sort();
+    (lat.len() as f64 / total, lat[lat.len() / 2].as_secs_f64() * 1000.0, first)
+}
+
+async fn sql_pairs(a: &[String]) {
+    let (url, seconds) = (&a[0], a[1].parse::<f64>().expect("seconds"));
+    println!("{:<46} {:>10} {:>10} {:>10} {:>10} {:>9} {:>10}", "question", "fast/s", "fast p50", "raw/s", "raw p50", "speed-up", "identical");
+    for pair in a[2..].chunks(3) {
+        let (label, fast, reference) = (&pair[0], &pair[1], &pair[2]);
+        let (f_rate, f_p50, f_ans) = time_sql(url, fast, seconds).await;
+        if reference == "-" {
+            println!("{label:<46} {f_rate:>10.1} {f_p50:>8.2}ms {:>10} {:>10} {:>9} {:>10}", "-", "-", "-", "-");
+            continue;
+        }
+        let (r_rate, r_p50, r_ans) = time_sql(url, reference, seconds).await;
+        println!(
+            "{label:<46} {f_rate:>10.1} {:>8.2}ms {r_rate:>10.1} {:>8.2}ms {:>8.1}× {:>10}",
+            f_p50, r_p50, r_p50 / f_p50, if f_ans == r_ans { "yes" } else { "NO" }
+        );
+        if f_ans != r_ans {
+            println!("    fast: {}\n    raw:  {}", &f_ans[..f_ans.len().min(300)], &r_ans[..r_ans.len().min(300)]);
+        }
+    }
 }
