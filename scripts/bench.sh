@@ -50,6 +50,8 @@ echo; echo "== trivial query (the seed's 200–330 calls/s, 3–5 ms p50)"
 bench 1,8,32 "SELECT 1"
 echo; echo "== a quarter's revenue by store, head office (the seed: ~28 calls/s)"
 bench 1,8 "SELECT s.store_name, sum(oi.line_total) AS revenue FROM retail.order_items oi JOIN retail.orders o USING (store_id, order_id) JOIN retail.stores s USING (store_id) WHERE o.order_date >= DATE '2026-07-01' AND o.order_date < DATE '2026-10-01' AND o.status = 'completed' GROUP BY 1 ORDER BY 2 DESC"
+echo; echo "== the same question from the daily rollup, through MCP (execute_sales_query)"
+bench 1,8 "SELECT s.store_name, sum(d.revenue) AS revenue FROM retail.daily_store_sales d JOIN retail.stores s USING (store_id) WHERE d.day >= DATE '2026-07-01' AND d.day < DATE '2026-10-01' GROUP BY 1 ORDER BY 2 DESC"
 echo
 echo "zava-mcp RSS after the runs: $(awk '/VmRSS/ {print $2, $3}' /proc/${BRIDGE}/status) (peak $(awk '/VmHWM/ {print $2, $3}' /proc/${BRIDGE}/status))"
 

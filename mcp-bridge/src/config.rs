@@ -22,11 +22,8 @@ impl Tokens {
     /// comments ignored) or `token=uuid` pairs separated by commas.
     pub fn parse(text: &str) -> Result<Tokens, String> {
         let mut tokens = Tokens::default();
-        let entries: Vec<&str> = if text.contains('\n') || !text.contains('=') {
-            text.lines().collect()
-        } else {
-            text.split(',').collect()
-        };
+        let entries: Vec<&str> =
+            if text.contains('\n') || !text.contains('=') { text.lines().collect() } else { text.split(',').collect() };
         for (i, raw) in entries.iter().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
@@ -78,7 +75,9 @@ pub fn check_listen(addr: &SocketAddr, tokens: &Tokens, dev_header: bool) -> Res
         return Err(format!("refusing to listen on {addr} (beyond loopback) without bearer tokens configured"));
     }
     if dev_header {
-        return Err(format!("refusing to listen on {addr} (beyond loopback) with the x-rls-user-id development header enabled"));
+        return Err(format!(
+            "refusing to listen on {addr} (beyond loopback) with the x-rls-user-id development header enabled"
+        ));
     }
     Ok(())
 }

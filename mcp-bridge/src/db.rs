@@ -146,7 +146,11 @@ impl Db {
 /// Retries exhausted: log the cause, tell the client only to try later.
 fn unavailable(call_id: &str, error: &str) -> Failure {
     tracing::error!(call_id, error, "database connection failed");
-    Failure::Tool(ToolFailure::new(Code::Unavailable, "the database is unavailable right now; try again shortly", call_id))
+    Failure::Tool(ToolFailure::new(
+        Code::Unavailable,
+        "the database is unavailable right now; try again shortly",
+        call_id,
+    ))
 }
 
 enum RunError {
@@ -215,7 +219,11 @@ fn to_failure(e: &tokio_postgres::Error, call_id: &str) -> ToolFailure {
         }
         None => {
             tracing::error!(call_id, error = %e, "database error");
-            ToolFailure::new(Code::DatabaseError, format!("the database could not answer this request (call {call_id})"), call_id)
+            ToolFailure::new(
+                Code::DatabaseError,
+                format!("the database could not answer this request (call {call_id})"),
+                call_id,
+            )
         }
     }
 }

@@ -130,7 +130,8 @@ mod tests {
 
     #[test]
     fn internals_do_not_reach_the_client() {
-        let f = ToolFailure::from_db("XX000", "could not open file \"base/16384/1234\": No such file", None, None, "c1");
+        let f =
+            ToolFailure::from_db("XX000", "could not open file \"base/16384/1234\": No such file", None, None, "c1");
         assert_eq!(f.code, Code::DatabaseError);
         assert!(!f.message.contains("base/16384"));
         assert!(f.message.contains("c1"));

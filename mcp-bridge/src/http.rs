@@ -34,9 +34,7 @@ async fn authenticate(AxumState(auth): AxumState<Auth>, mut request: Request, ne
         .and_then(bearer)
         .and_then(|t| auth.tokens.principal(t));
     let from_dev_header = || {
-        auth.dev_header
-            .then(|| request.headers().get("x-rls-user-id")?.to_str().ok()?.parse::<Uuid>().ok())
-            .flatten()
+        auth.dev_header.then(|| request.headers().get("x-rls-user-id")?.to_str().ok()?.parse::<Uuid>().ok()).flatten()
     };
     match from_token.or_else(from_dev_header) {
         Some(principal) => {
@@ -61,7 +59,8 @@ pub struct HttpOptions {
 }
 
 pub async fn serve(state: Arc<State>, opts: HttpOptions, shutdown: CancellationToken) -> std::io::Result<()> {
-    let mut hosts = vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string(), opts.listen.ip().to_string()];
+    let mut hosts =
+        vec!["localhost".to_string(), "127.0.0.1".to_string(), "::1".to_string(), opts.listen.ip().to_string()];
     hosts.extend(opts.allowed_hosts.iter().cloned());
     // Session mode (rmcp's default) for 2025-11-25 clients: measured no slower
     // than stateless JSON answers here, and a client's cancellation reaches the

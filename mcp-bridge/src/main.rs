@@ -112,9 +112,7 @@ fn main() -> ExitCode {
     tracing_subscriber::fmt()
         .json()
         .with_writer(std::io::stderr)
-        .with_env_filter(
-            tracing_subscriber::EnvFilter::try_from_env("ZAVA_LOG").unwrap_or_else(|_| "info".into()),
-        )
+        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ZAVA_LOG").unwrap_or_else(|_| "info".into()))
         .init();
     let runtime = tokio::runtime::Builder::new_multi_thread().enable_all().build().expect("tokio runtime");
     match runtime.block_on(run(cli)) {
@@ -185,7 +183,9 @@ async fn run(cli: Cli) -> Result<(), String> {
             let tokens = Tokens::parse(&text)?;
             config::check_listen(&listen, &tokens, dev_rls_header)?;
             if dev_rls_header {
-                tracing::warn!("the x-rls-user-id development header is enabled: anyone who can reach the port may claim any principal");
+                tracing::warn!(
+                    "the x-rls-user-id development header is enabled: anyone who can reach the port may claim any principal"
+                );
             }
             tracing::info!(tokens = tokens.len(), "bearer tokens loaded");
             let opts = http::HttpOptions { listen, tokens, dev_header: dev_rls_header, allowed_hosts, max_body_bytes };

@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{
-    CallToolResult, ContentBlock, Implementation, ListResourcesResult, PaginatedRequestParams, ReadResourceRequestParams,
-    ReadResourceResponse, ReadResourceResult, Resource, ResourceContents, ServerCapabilities, ServerConfig,
+    CallToolResult, ContentBlock, Implementation, ListResourcesResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource, ResourceContents,
+    ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
 use rmcp::{ErrorData, RoleServer, ServerHandler, tool, tool_handler, tool_router};
@@ -41,8 +42,22 @@ pub struct State {
 }
 
 impl State {
-    pub fn new(db: Db, metrics: Metrics, slow_call: Duration, query_timeout_ms: i32, max_concurrent_per_principal: usize) -> Self {
-        State { db, metrics, slow_call, query_timeout_ms, max_concurrent_per_principal, permits: Mutex::default(), next_call: AtomicU64::new(1) }
+    pub fn new(
+        db: Db,
+        metrics: Metrics,
+        slow_call: Duration,
+        query_timeout_ms: i32,
+        max_concurrent_per_principal: usize,
+    ) -> Self {
+        State {
+            db,
+            metrics,
+            slow_call,
+            query_timeout_ms,
+            max_concurrent_per_principal,
+            permits: Mutex::default(),
+            next_call: AtomicU64::new(1),
+        }
     }
 
     fn permit(&self, principal: Uuid) -> Option<OwnedSemaphorePermit> {
@@ -120,7 +135,6 @@ pub struct UtcDate {
     /// The current time in UTC, ISO 8601.
     pub utc_datetime: String,
 }
-
 
 #[derive(Debug, Deserialize, JsonSchema)]
 pub struct PeriodArgs {
@@ -208,7 +222,8 @@ impl Zava {
         Parameters(args): Parameters<SchemaArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<TableSchemas>, CallToolResult> {
-        self.call("get_multiple_table_schemas", &ctx, "SELECT zava.describe_tables($1::text[])", &[&args.table_names]).await
+        self.call("get_multiple_table_schemas", &ctx, "SELECT zava.describe_tables($1::text[])", &[&args.table_names])
+            .await
     }
 
     #[tool(
@@ -240,15 +255,24 @@ impl Zava {
         Parameters(a): Parameters<PeriodArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Analysis>, CallToolResult> {
-        self.call("get_store_performance", &ctx,
-            "SELECT zava.store_performance($1::text::uuid, coalesce($2::text, 'last_30_days'))", &[&a.store_id, &a.period]).await
+        self.call(
+            "get_store_performance",
+            &ctx,
+            "SELECT zava.store_performance($1::text::uuid, coalesce($2::text, 'last_30_days'))",
+            &[&a.store_id, &a.period],
+        )
+        .await
     }
 
     #[tool(
         description = "Sales by day, week or month between two dates (inclusive): revenue, orders, units, average order value, gross margin; empty buckets are zeros.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    async fn get_sales_trend(&self, Parameters(a): Parameters<TrendArgs>, ctx: RequestContext<RoleServer>) -> Result<Json<Rows>, CallToolResult> {
+    async fn get_sales_trend(
+        &self,
+        Parameters(a): Parameters<TrendArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Rows>, CallToolResult> {
         self.call("get_sales_trend", &ctx,
             "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.sales_trend($1::text::uuid, $2::text::date, $3::text::date, coalesce($4::text, 'day')) t",
             &[&a.store_id, &a.from_date, &a.to_date, &a.granularity]).await
@@ -258,7 +282,11 @@ impl Zava {
         description = "The best-selling products of a period, ranked by revenue, units or margin.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    async fn get_top_products(&self, Parameters(a): Parameters<TopProductsArgs>, ctx: RequestContext<RoleServer>) -> Result<Json<Rows>, CallToolResult> {
+    async fn get_top_products(
+        &self,
+        Parameters(a): Parameters<TopProductsArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Rows>, CallToolResult> {
         self.call("get_top_products", &ctx,
             "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.top_products($1::text::uuid, coalesce($2::text, 'last_30_days'), coalesce($3::int4, 10), coalesce($4::text, 'revenue')) t",
             &[&a.store_id, &a.period, &a.k, &a.by]).await
@@ -268,7 +296,11 @@ impl Zava {
         description = "Revenue, units, gross margin and share of revenue by product category for a period.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    async fn get_category_breakdown(&self, Parameters(a): Parameters<PeriodArgs>, ctx: RequestContext<RoleServer>) -> Result<Json<Rows>, CallToolResult> {
+    async fn get_category_breakdown(
+        &self,
+        Parameters(a): Parameters<PeriodArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Rows>, CallToolResult> {
         self.call("get_category_breakdown", &ctx,
             "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.category_breakdown($1::text::uuid, coalesce($2::text, 'last_30_days')) t",
             &[&a.store_id, &a.period]).await
@@ -278,16 +310,29 @@ impl Zava {
         description = "Customers of a period: new vs returning, repeat rate, orders per customer, and the top customers by spend.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    async fn get_customer_insights(&self, Parameters(a): Parameters<PeriodArgs>, ctx: RequestContext<RoleServer>) -> Result<Json<Analysis>, CallToolResult> {
-        self.call("get_customer_insights", &ctx,
-            "SELECT zava.customer_insights($1::text::uuid, coalesce($2::text, 'last_30_days'))", &[&a.store_id, &a.period]).await
+    async fn get_customer_insights(
+        &self,
+        Parameters(a): Parameters<PeriodArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Analysis>, CallToolResult> {
+        self.call(
+            "get_customer_insights",
+            &ctx,
+            "SELECT zava.customer_insights($1::text::uuid, coalesce($2::text, 'last_30_days'))",
+            &[&a.store_id, &a.period],
+        )
+        .await
     }
 
     #[tool(
         description = "Products whose stock will last fewer days than a threshold (default 14) at the last 28 days' sales rate.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
-    async fn get_inventory_alerts(&self, Parameters(a): Parameters<InventoryArgs>, ctx: RequestContext<RoleServer>) -> Result<Json<Rows>, CallToolResult> {
+    async fn get_inventory_alerts(
+        &self,
+        Parameters(a): Parameters<InventoryArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<Rows>, CallToolResult> {
         self.call("get_inventory_alerts", &ctx,
             "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.inventory_alerts($1::text::uuid, coalesce($2::int4, 14)) t",
             &[&a.store_id, &a.min_days_of_cover]).await
@@ -331,7 +376,9 @@ impl Zava {
         match outcome {
             Ok(v) => Ok(Json(v)),
             Err(Some(f)) => Err(failure_result(&f)),
-            Err(None) => Err(failure_result(&ToolFailure::new(Code::ValidationError, "the call was cancelled", &call_id))),
+            Err(None) => {
+                Err(failure_result(&ToolFailure::new(Code::ValidationError, "the call was cancelled", &call_id)))
+            }
         }
     }
 
@@ -343,12 +390,19 @@ impl Zava {
         call_id: &str,
     ) -> Result<T, Option<ToolFailure>> {
         let Some(principal) = self.principal(ctx) else {
-            return Err(Some(ToolFailure::new(Code::AuthorizationError, "no principal: this connection is not signed in", call_id)));
+            return Err(Some(ToolFailure::new(
+                Code::AuthorizationError,
+                "no principal: this connection is not signed in",
+                call_id,
+            )));
         };
         let Some(_permit) = self.state.permit(principal) else {
             return Err(Some(ToolFailure::new(
                 Code::RateLimited,
-                format!("more than {} calls at once for this principal; wait for one to finish", self.state.max_concurrent_per_principal),
+                format!(
+                    "more than {} calls at once for this principal; wait for one to finish",
+                    self.state.max_concurrent_per_principal
+                ),
                 call_id,
             )));
         };
@@ -359,13 +413,20 @@ impl Zava {
         };
         serde_json::from_value(value).map_err(|e| {
             tracing::error!(call_id, error = %e, "unexpected result shape");
-            Some(ToolFailure::new(Code::DatabaseError, format!("the database could not answer this request (call {call_id})"), call_id))
+            Some(ToolFailure::new(
+                Code::DatabaseError,
+                format!("the database could not answer this request (call {call_id})"),
+                call_id,
+            ))
         })
     }
 
     async fn table_schema_text(&self, ctx: &RequestContext<RoleServer>, table: &str) -> Result<String, ErrorData> {
         let names = vec![table.to_string()];
-        match self.call::<TableSchemas>("read_resource", ctx, "SELECT zava.describe_tables($1::text[])", &[&names]).await {
+        match self
+            .call::<TableSchemas>("read_resource", ctx, "SELECT zava.describe_tables($1::text[])", &[&names])
+            .await
+        {
             Ok(Json(t)) => Ok(serde_json::to_string_pretty(&t).expect("serialisable")),
             Err(_) => Err(ErrorData::resource_not_found(format!("no schema for table {table}"), None)),
         }
@@ -380,8 +441,18 @@ fn failure_result(f: &ToolFailure) -> CallToolResult {
 
 /// Tables offered as resources (`zava://schema/retail/<table>`).
 pub const TABLES: [&str; 12] = [
-    "stores", "customers", "categories", "product_types", "products", "orders", "order_items", "inventory",
-    "product_description_embeddings", "daily_store_sales", "daily_category_sales", "daily_product_sales",
+    "stores",
+    "customers",
+    "categories",
+    "product_types",
+    "products",
+    "orders",
+    "order_items",
+    "inventory",
+    "product_description_embeddings",
+    "daily_store_sales",
+    "daily_category_sales",
+    "daily_product_sales",
 ];
 
 const INSTRUCTIONS: &str = "Zava retail analytics (a DIY/home-improvement retailer with 8 stores). \

@@ -32,12 +32,22 @@ fn period_range(
     }
     let range = match analytics::resolve(period, as_of.to_pg_epoch_days()) {
         Ok(r) => r,
-        Err(e) => raise_hint(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, e, "Periods count from zava.as_of_date() (set zava.as_of_date to pin it)."),
+        Err(e) => raise_hint(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            e,
+            "Periods count from zava.as_of_date() (set zava.as_of_date to pin it).",
+        ),
     };
     // SAFETY: day numbers from the calendar module are valid dates.
     let date = |d: i32| unsafe { Date::from_pg_epoch_days(d) };
     let prev = range.previous();
-    TableIterator::once((date(range.start), date(range.end), range.days(), date(prev.start), analytics::previous_label(range)))
+    TableIterator::once((
+        date(range.start),
+        date(range.end),
+        range.days(),
+        date(prev.start),
+        analytics::previous_label(range),
+    ))
 }
 
 fn figures(v: &serde_json::Value) -> Figures {

@@ -8,9 +8,9 @@
 
 use std::time::Instant;
 
+use pgrx::PgMemoryContexts;
 use pgrx::datum::{DatumWithOid, Uuid};
 use pgrx::prelude::*;
-use pgrx::PgMemoryContexts;
 use serde_json::json;
 use zava_core::calendar::civil_from_day;
 use zava_core::catalog::{self, CATEGORIES, STORES};
@@ -97,8 +97,11 @@ fn generate_demo_data(
         }
     }
     let inventory = load_inventory(&generator, &products);
-    run("ANALYZE retail.stores, retail.categories, retail.product_types, retail.products,
-             retail.customers, retail.orders, retail.order_items, retail.inventory", &[]);
+    run(
+        "ANALYZE retail.stores, retail.categories, retail.product_types, retail.products,
+             retail.customers, retail.orders, retail.order_items, retail.inventory",
+        &[],
+    );
 
     let (y, m, d) = civil_from_day(params.end_day);
     let summary = json!({
@@ -191,10 +194,7 @@ fn load_principals() {
         .collect();
     run(
         "INSERT INTO zava.principal_stores (principal_id, store_id) SELECT * FROM unnest($1::uuid[], $2::uuid[])",
-        &[
-            pairs.iter().map(|p| p.0).collect::<Vec<_>>().into(),
-            pairs.iter().map(|p| p.1).collect::<Vec<_>>().into(),
-        ],
+        &[pairs.iter().map(|p| p.0).collect::<Vec<_>>().into(), pairs.iter().map(|p| p.1).collect::<Vec<_>>().into()],
     );
 }
 

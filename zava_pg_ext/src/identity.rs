@@ -67,7 +67,11 @@ unsafe extern "C-unwind" fn on_xact_end(event: pg_sys::XactEvent::Type, _arg: *m
     use pg_sys::XactEvent::*;
     if matches!(
         event,
-        XACT_EVENT_COMMIT | XACT_EVENT_ABORT | XACT_EVENT_PREPARE | XACT_EVENT_PARALLEL_COMMIT | XACT_EVENT_PARALLEL_ABORT
+        XACT_EVENT_COMMIT
+            | XACT_EVENT_ABORT
+            | XACT_EVENT_PREPARE
+            | XACT_EVENT_PARALLEL_COMMIT
+            | XACT_EVENT_PARALLEL_ABORT
     ) {
         forget();
     }
@@ -144,8 +148,7 @@ fn assert_principal(principal: Option<Uuid>) {
         raise(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "principal must not be NULL");
     };
     // SAFETY: plain reads of transaction state; we are inside a transaction.
-    let (in_block, nest_level) =
-        unsafe { (pg_sys::IsTransactionBlock(), pg_sys::GetCurrentTransactionNestLevel()) };
+    let (in_block, nest_level) = unsafe { (pg_sys::IsTransactionBlock(), pg_sys::GetCurrentTransactionNestLevel()) };
     if !in_block {
         raise_hint(
             PgSqlErrorCode::ERRCODE_NO_ACTIVE_SQL_TRANSACTION,

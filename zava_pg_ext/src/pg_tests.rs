@@ -26,9 +26,11 @@ mod tests {
     }
 
     fn wipe() {
-        Spi::run("TRUNCATE retail.stores, retail.categories, retail.product_types, retail.products, retail.customers,
-                           retail.orders, retail.order_items, retail.inventory, zava.principals CASCADE")
-            .unwrap();
+        Spi::run(
+            "TRUNCATE retail.stores, retail.categories, retail.product_types, retail.products, retail.customers,
+                           retail.orders, retail.order_items, retail.inventory, zava.principals CASCADE",
+        )
+        .unwrap();
     }
 
     #[pg_test]
@@ -38,15 +40,21 @@ mod tests {
         assert_eq!(one::<i64>("SELECT count(*) FROM retail.stores WHERE is_online"), 1);
         assert_eq!(one::<i64>("SELECT count(*) FROM retail.categories"), 9);
         assert!(one::<i64>("SELECT count(*) FROM retail.products") >= 400);
-        assert_eq!(one::<i64>("SELECT count(DISTINCT product_name) FROM retail.products"),
-                   one::<i64>("SELECT count(*) FROM retail.products"));
+        assert_eq!(
+            one::<i64>("SELECT count(DISTINCT product_name) FROM retail.products"),
+            one::<i64>("SELECT count(*) FROM retail.products")
+        );
         assert_eq!(one::<i64>("SELECT count(*) FROM retail.customers"), 500);
         let orders = one::<i64>("SELECT count(*) FROM retail.orders");
         assert!((1_900..=2_100).contains(&orders), "{orders} orders at scale 0.01");
         assert!(one::<bool>("SELECT min(order_date) >= '2020-01-01' FROM retail.orders"));
         assert!(one::<bool>("SELECT max(order_date) <= '2024-06-30' FROM retail.orders"));
-        assert!(one::<bool>("SELECT bool_and(n BETWEEN 1 AND 5) FROM (SELECT count(*) n FROM retail.order_items GROUP BY order_id) x"));
-        assert!(one::<bool>("SELECT bool_and(line_total = quantity * unit_price - discount_amount) FROM retail.order_items"));
+        assert!(one::<bool>(
+            "SELECT bool_and(n BETWEEN 1 AND 5) FROM (SELECT count(*) n FROM retail.order_items GROUP BY order_id) x"
+        ));
+        assert!(one::<bool>(
+            "SELECT bool_and(line_total = quantity * unit_price - discount_amount) FROM retail.order_items"
+        ));
         assert!(one::<bool>("SELECT count(*) = 8 * (SELECT count(*) FROM retail.products) FROM retail.inventory"));
         assert_eq!(one::<i64>("SELECT count(*) FROM zava.principals"), 10);
     }
@@ -63,7 +71,9 @@ mod tests {
         assert_ne!(fingerprint(), first, "another seed → other rows");
     }
 
-    #[pg_test(error = "this database already has retail data or principals; generate_demo_data only fills an empty database")]
+    #[pg_test(
+        error = "this database already has retail data or principals; generate_demo_data only fills an empty database"
+    )]
     fn demo_data_never_overwrites() {
         load_small();
         load_small();
@@ -98,13 +108,28 @@ mod tests {
     #[pg_test]
     fn tenant_tables_force_rls_and_reference_tables_do_not_need_it() {
         let forced: Vec<String> = Spi::connect(|c| {
-            c.select("SELECT relname::text FROM pg_class WHERE relnamespace = 'retail'::regnamespace
-                        AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity ORDER BY 1", None, &[])
-                .unwrap()
-                .map(|r| r.get::<String>(1).unwrap().unwrap())
-                .collect()
+            c.select(
+                "SELECT relname::text FROM pg_class WHERE relnamespace = 'retail'::regnamespace
+                        AND relkind = 'r' AND relrowsecurity AND relforcerowsecurity ORDER BY 1",
+                None,
+                &[],
+            )
+            .unwrap()
+            .map(|r| r.get::<String>(1).unwrap().unwrap())
+            .collect()
         });
-        assert_eq!(forced, ["customers", "daily_category_sales", "daily_product_sales", "daily_store_sales", "inventory", "order_items", "orders"]);
+        assert_eq!(
+            forced,
+            [
+                "customers",
+                "daily_category_sales",
+                "daily_product_sales",
+                "daily_store_sales",
+                "inventory",
+                "order_items",
+                "orders"
+            ]
+        );
     }
 
     #[pg_test]
@@ -152,7 +177,9 @@ mod tests {
         Spi::run(&format!("SELECT zava.assert_principal('{HEAD_OFFICE}')")).unwrap();
     }
 
-    #[pg_test(error = "zava.assert_principal must be called at the top level of a transaction, not inside a savepoint or exception block")]
+    #[pg_test(
+        error = "zava.assert_principal must be called at the top level of a transaction, not inside a savepoint or exception block"
+    )]
     fn an_identity_cannot_be_asserted_in_a_subtransaction() {
         load_small();
         Spi::run(&format!(
@@ -182,26 +209,37 @@ mod tests {
     #[pg_test(error = "unknown or inactive principal 7a0a0000-0000-4000-8000-000000000011")]
     fn inactive_principals_are_refused() {
         load_small();
-        Spi::run(&format!("UPDATE zava.principals SET active = false WHERE principal_id = '{SEATTLE_MANAGER}'")).unwrap();
+        Spi::run(&format!("UPDATE zava.principals SET active = false WHERE principal_id = '{SEATTLE_MANAGER}'"))
+            .unwrap();
         Spi::run(&format!("SELECT zava.assert_principal('{SEATTLE_MANAGER}')")).unwrap();
     }
 
     #[pg_test]
     fn create_principal_validates_its_input() {
         load_small();
-        let try_sql = |sql: &str| -> String {
-            one::<String>(&format!(
-                "SELECT pg_temp.try_sql($q${sql}$q$)"
-            ))
-        };
-        Spi::run("CREATE FUNCTION pg_temp.try_sql(q text) RETURNS text LANGUAGE plpgsql AS
-                  $$ BEGIN EXECUTE q; RETURN 'ok'; EXCEPTION WHEN others THEN RETURN SQLSTATE; END $$").unwrap();
+        let try_sql = |sql: &str| -> String { one::<String>(&format!("SELECT pg_temp.try_sql($q${sql}$q$)")) };
+        Spi::run(
+            "CREATE FUNCTION pg_temp.try_sql(q text) RETURNS text LANGUAGE plpgsql AS
+                  $$ BEGIN EXECUTE q; RETURN 'ok'; EXCEPTION WHEN others THEN RETURN SQLSTATE; END $$",
+        )
+        .unwrap();
         assert_eq!(try_sql("SELECT zava.create_principal('root', 'x')"), "22023");
         assert_eq!(try_sql("SELECT zava.create_principal('store_manager', 'x')"), "22023");
-        assert_eq!(try_sql(&format!("SELECT zava.create_principal('head_office', 'x', ARRAY['{SEATTLE}']::uuid[])")), "22023");
+        assert_eq!(
+            try_sql(&format!("SELECT zava.create_principal('head_office', 'x', ARRAY['{SEATTLE}']::uuid[])")),
+            "22023"
+        );
         assert_eq!(try_sql("SELECT zava.create_principal(NULL, 'x')"), "22004");
-        assert_eq!(try_sql("SELECT zava.create_principal('store_manager', 'x', ARRAY['00000000-0000-4000-8000-000000000000']::uuid[])"), "23503");
-        assert_eq!(try_sql(&format!("SELECT zava.create_principal('store_manager', 'New', ARRAY['{SEATTLE}']::uuid[])")), "ok");
+        assert_eq!(
+            try_sql(
+                "SELECT zava.create_principal('store_manager', 'x', ARRAY['00000000-0000-4000-8000-000000000000']::uuid[])"
+            ),
+            "23503"
+        );
+        assert_eq!(
+            try_sql(&format!("SELECT zava.create_principal('store_manager', 'New', ARRAY['{SEATTLE}']::uuid[])")),
+            "ok"
+        );
         assert_eq!(try_sql("SELECT zava.grant_principal('no_such_role', gen_random_uuid())"), "42704");
         assert_eq!(try_sql(&format!("SELECT zava.grant_principal(current_user, '{HEAD_OFFICE}')")), "22023");
     }

@@ -62,10 +62,16 @@ fn safe_query(
         raise(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "sql, max_rows and timeout_ms must not be NULL");
     };
     if !(1..=MAX_ROWS_LIMIT).contains(&max_rows) {
-        raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, format!("max_rows must be between 1 and {MAX_ROWS_LIMIT} (got {max_rows})"));
+        raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("max_rows must be between 1 and {MAX_ROWS_LIMIT} (got {max_rows})"),
+        );
     }
     if !(1..=MAX_TIMEOUT_MS).contains(&timeout_ms) {
-        raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, format!("timeout_ms must be between 1 and {MAX_TIMEOUT_MS} (got {timeout_ms})"));
+        raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            format!("timeout_ms must be between 1 and {MAX_TIMEOUT_MS} (got {timeout_ms})"),
+        );
     }
     let Ok(text) = CString::new(sql) else {
         raise(PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE, "the query contains a NUL character");
@@ -402,8 +408,16 @@ unsafe fn execute(text: &CStr, max_rows: usize, timeout_ms: i32) -> Value {
             // Answers are JSON: dates in ISO 8601 whatever the session's style.
             (c"DateStyle", c"ISO, YMD", pg_sys::GucContext::PGC_USERSET),
         ] {
-            pg_sys::set_config_option(name.as_ptr(), value.as_ptr(), context, pg_sys::GucSource::PGC_S_SESSION,
-                pg_sys::GucAction::GUC_ACTION_SAVE, true, 0, false);
+            pg_sys::set_config_option(
+                name.as_ptr(),
+                value.as_ptr(),
+                context,
+                pg_sys::GucSource::PGC_S_SESSION,
+                pg_sys::GucAction::GUC_ACTION_SAVE,
+                true,
+                0,
+                false,
+            );
         }
         // Our deadline, unless the statement already has an earlier one.
         let outer = get_timeout_active(STATEMENT_TIMEOUT).then(|| get_timeout_finish_time(STATEMENT_TIMEOUT));

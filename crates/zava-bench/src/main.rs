@@ -2,12 +2,12 @@
 //! several concurrencies, in the same run:
 //!
 //! * `mcp`    — `execute_sales_query` through zava-mcp over Streamable HTTP
-//!              (one MCP session per worker, bearer token);
+//!   (one MCP session per worker, bearer token);
 //! * `direct` — what the bridge does, from a plain tokio-postgres client:
-//!              BEGIN READ ONLY, assert the principal, SET LOCAL ROLE,
-//!              `zava.safe_query`, COMMIT, pipelined on one connection per worker;
+//!   BEGIN READ ONLY, assert the principal, SET LOCAL ROLE,
+//!   `zava.safe_query`, COMMIT, pipelined on one connection per worker;
 //! * `raw`    — the SQL alone, prepared, on a login role mapped to the same
-//!              principal (same RLS, no gate, no transaction wrapper).
+//!   principal (same RLS, no gate, no transaction wrapper).
 //!
 //! Usage: zava-bench <mcp-url> <token> <gateway-db-url> <principal> <raw-db-url> <seconds> <concurrency,...> <sql>
 //!
@@ -52,7 +52,9 @@ async fn main() {
         return sql_pairs(&a[2..]).await;
     }
     if a.len() != 9 {
-        eprintln!("usage: zava-bench <mcp-url> <token> <gateway-db-url> <principal> <raw-db-url> <seconds> <c1,c2,…> <sql>");
+        eprintln!(
+            "usage: zava-bench <mcp-url> <token> <gateway-db-url> <principal> <raw-db-url> <seconds> <c1,c2,…> <sql>"
+        );
         std::process::exit(2);
     }
     let target = Arc::new(Target {
@@ -72,7 +74,13 @@ async fn main() {
         let mut row = Vec::new();
         for mode in [Mode::Raw, Mode::Direct, Mode::Mcp] {
             let o = run(target.clone(), mode, c, Duration::from_secs_f64(seconds)).await;
-            println!("{c:>5} {:>7} {:>11.0} {:>9.2} {:>9.2}", format!("{mode:?}").to_lowercase(), o.calls_per_s, o.p50_ms, o.p99_ms);
+            println!(
+                "{c:>5} {:>7} {:>11.0} {:>9.2} {:>9.2}",
+                format!("{mode:?}").to_lowercase(),
+                o.calls_per_s,
+                o.p50_ms,
+                o.p99_ms
+            );
             row.push(o);
         }
         let (raw, direct, mcp) = (&row[0], &row[1], &row[2]);
@@ -151,7 +159,8 @@ impl Worker {
                     "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "zava-bench", "version": "1"}}});
                 let r = mcp_post(&http, t, None, &init).await;
                 // Stateless servers send no session id; then none is echoed back.
-                let session = r.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
+                let session =
+                    r.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
                 let _ = r.text().await;
                 let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
                 let _ = mcp_post(&http, t, Some(&session), &note).await.text().await;
@@ -160,8 +169,13 @@ impl Worker {
             Mode::Direct => {
                 let client = pg(&t.gateway_url).await;
                 let mut stmts = Vec::new();
-                for sql in ["BEGIN READ ONLY", "SELECT zava.assert_principal($1)", "SET LOCAL ROLE zava_agent",
-                            "SELECT zava.safe_query($1, $2, $3)", "COMMIT"] {
+                for sql in [
+                    "BEGIN READ ONLY",
+                    "SELECT zava.assert_principal($1)",
+                    "SET LOCAL ROLE zava_agent",
+                    "SELECT zava.safe_query($1, $2, $3)",
+                    "COMMIT",
+                ] {
                     stmts.push(client.prepare(sql).await.expect("prepare"));
                 }
                 Worker::Direct { client, stmts }
@@ -185,7 +199,10 @@ impl Worker {
                 let data = if body.starts_with('{') {
                     body.as_str()
                 } else {
-                    body.lines().filter_map(|l| l.strip_prefix("data: ")).find(|d| d.contains("\"result\"")).expect("a result")
+                    body.lines()
+                        .filter_map(|l| l.strip_prefix("data: "))
+                        .find(|d| d.contains("\"result\""))
+                        .expect("a result")
                 };
                 let v: Value = serde_json::from_str(data).expect("json");
                 assert_ne!(v["result"]["isError"], json!(true), "tool error: {v}");
@@ -257,7 +274,10 @@ async fn time_sql(url: &str, sql: &str, seconds: f64) -> (f64, f64, String) {
 
 async fn sql_pairs(a: &[String]) {
     let (url, seconds) = (&a[0], a[1].parse::<f64>().expect("seconds"));
-    println!("{:<46} {:>10} {:>10} {:>10} {:>10} {:>9} {:>10}", "question", "fast/s", "fast p50", "raw/s", "raw p50", "speed-up", "identical");
+    println!(
+        "{:<46} {:>10} {:>10} {:>10} {:>10} {:>9} {:>10}",
+        "question", "fast/s", "fast p50", "raw/s", "raw p50", "speed-up", "identical"
+    );
     for pair in a[2..].chunks(3) {
         let (label, fast, reference) = (&pair[0], &pair[1], &pair[2]);
         let (f_rate, f_p50, f_ans) = time_sql(url, fast, seconds).await;
@@ -268,7 +288,10 @@ async fn sql_pairs(a: &[String]) {
         let (r_rate, r_p50, r_ans) = time_sql(url, reference, seconds).await;
         println!(
             "{label:<46} {f_rate:>10.1} {:>8.2}ms {r_rate:>10.1} {:>8.2}ms {:>8.1}× {:>10}",
-            f_p50, r_p50, r_p50 / f_p50, if f_ans == r_ans { "yes" } else { "NO" }
+            f_p50,
+            r_p50,
+            r_p50 / f_p50,
+            if f_ans == r_ans { "yes" } else { "NO" }
         );
         if f_ans != r_ans {
             println!("    fast: {}\n    raw:  {}", &f_ans[..f_ans.len().min(300)], &r_ans[..r_ans.len().min(300)]);

@@ -26,8 +26,17 @@ impl Range {
 }
 
 /// Named periods, relative to the as-of date (which counts as a full day).
-pub const PERIODS: [&str; 9] =
-    ["today", "last_7_days", "last_30_days", "this_month", "last_month", "this_quarter", "last_quarter", "ytd", "last_year"];
+pub const PERIODS: [&str; 9] = [
+    "today",
+    "last_7_days",
+    "last_30_days",
+    "this_month",
+    "last_month",
+    "this_quarter",
+    "last_quarter",
+    "ytd",
+    "last_year",
+];
 
 pub fn period_error(period: &str) -> String {
     format!(
@@ -120,7 +129,11 @@ pub fn check_granularity(g: &str) -> Result<&'static str, String> {
 pub const RANKINGS: [&str; 3] = ["revenue", "units", "margin"];
 
 pub fn check_ranking(by: &str) -> Result<&'static str, String> {
-    RANKINGS.iter().find(|x| **x == by).copied().ok_or_else(|| format!("unknown ranking \"{by}\"; use one of revenue, units, margin"))
+    RANKINGS
+        .iter()
+        .find(|x| **x == by)
+        .copied()
+        .ok_or_else(|| format!("unknown ranking \"{by}\"; use one of revenue, units, margin"))
 }
 
 /// The additive figures of one period (money in dollars).
@@ -179,7 +192,13 @@ pub fn money(x: f64) -> String {
 
 fn signed_pct(p: f64) -> String {
     let r = p.round();
-    if r > 0.0 { format!("+{r:.0}%") } else if r < 0.0 { format!("\u{2212}{:.0}%", -r) } else { "0%".to_string() }
+    if r > 0.0 {
+        format!("+{r:.0}%")
+    } else if r < 0.0 {
+        format!("\u{2212}{:.0}%", -r)
+    } else {
+        "0%".to_string()
+    }
 }
 
 /// Insight sentences, most important first. The rules:
@@ -202,7 +221,8 @@ pub fn insights(cur: &Figures, prev: &Figures, categories: &[CategoryRevenue], p
     }
     match change_pct(cur.revenue, prev.revenue) {
         Some(p) => {
-            let mut s = format!("Revenue {} vs {previous} ({} vs {})", signed_pct(p), money(cur.revenue), money(prev.revenue));
+            let mut s =
+                format!("Revenue {} vs {previous} ({} vs {})", signed_pct(p), money(cur.revenue), money(prev.revenue));
             if p.abs() >= 5.0 {
                 let total_delta = cur.revenue - prev.revenue;
                 let driver = categories
@@ -224,7 +244,12 @@ pub fn insights(cur: &Figures, prev: &Figures, categories: &[CategoryRevenue], p
     if let (Some(a), Some(b)) = (cur.aov(), prev.aov())
         && let Some(p) = change_pct(a, b).filter(|p| p.abs() >= 5.0)
     {
-        out.push(format!("Average order value {} to {} ({}).", if p > 0.0 { "rose" } else { "fell" }, money(a), signed_pct(p)));
+        out.push(format!(
+            "Average order value {} to {} ({}).",
+            if p > 0.0 { "rose" } else { "fell" },
+            money(a),
+            signed_pct(p)
+        ));
     }
     if let (Some(a), Some(b)) = (cur.margin_pct(), prev.margin_pct())
         && (a - b).abs() >= 1.0
@@ -283,7 +308,14 @@ mod tests {
         assert_eq!(resolve("2024-02-28..2024-03-01", 0).unwrap(), Range { start: d(2024, 2, 28), end: d(2024, 3, 2) });
         assert_eq!(resolve("[2024-01-01,2024-04-01)", 0).unwrap(), Range { start: d(2024, 1, 1), end: d(2024, 4, 1) });
         assert_eq!(resolve("[2024-01-01,2024-01-31]", 0).unwrap().days(), 31);
-        for bad in ["yesterday", "2024-02-30..2024-03-01", "2024-03-01..2024-02-01", "[2024-01-01,2024-01-01)", "2024-1-1..2024-02-01", ""] {
+        for bad in [
+            "yesterday",
+            "2024-02-30..2024-03-01",
+            "2024-03-01..2024-02-01",
+            "[2024-01-01,2024-01-01)",
+            "2024-1-1..2024-02-01",
+            "",
+        ] {
             let e = resolve(bad, d(2024, 1, 1)).unwrap_err();
             assert!(e.contains("last_30_days"), "{bad}: {e}");
         }
@@ -303,15 +335,32 @@ mod tests {
 
     #[test]
     fn insight_rules() {
-        let prev = Figures { revenue: 100_000.0, orders: 1000, units: 3000, gross: 105_000.0, discounts: 5_000.0, cost: 60_000.0 };
-        let cur = Figures { revenue: 88_000.0, orders: 1000, units: 2700, gross: 100_000.0, discounts: 12_000.0, cost: 54_000.0 };
+        let prev = Figures {
+            revenue: 100_000.0,
+            orders: 1000,
+            units: 3000,
+            gross: 105_000.0,
+            discounts: 5_000.0,
+            cost: 60_000.0,
+        };
+        let cur = Figures {
+            revenue: 88_000.0,
+            orders: 1000,
+            units: 2700,
+            gross: 100_000.0,
+            discounts: 12_000.0,
+            cost: 54_000.0,
+        };
         let cats = vec![
             CategoryRevenue { name: "Power Tools".into(), current: 28_000.0, previous: 40_000.0 },
             CategoryRevenue { name: "Garden & Outdoor".into(), current: 35_000.0, previous: 34_000.0 },
             CategoryRevenue { name: "Paint & Finishes".into(), current: 25_000.0, previous: 26_000.0 },
         ];
         let s = insights(&cur, &prev, &cats, "the previous 30 days");
-        assert_eq!(s[0], "Revenue \u{2212}12% vs the previous 30 days ($88,000 vs $100,000), mostly Power Tools (\u{2212}30%).");
+        assert_eq!(
+            s[0],
+            "Revenue \u{2212}12% vs the previous 30 days ($88,000 vs $100,000), mostly Power Tools (\u{2212}30%)."
+        );
         assert_eq!(s[1], "Average order value fell to $88.00 (\u{2212}12%).");
         assert_eq!(s[2], "Gross margin fell to 38.6% (from 40.0%).");
         assert_eq!(s[3], "Discounts were 12.0% of gross sales.");
@@ -323,12 +372,19 @@ mod tests {
     fn insights_for_empty_and_new_periods() {
         let none = Figures::default();
         let some = Figures { revenue: 50.0, orders: 2, units: 3, gross: 50.0, discounts: 0.0, cost: 20.0 };
-        assert_eq!(insights(&none, &some, &[], "the previous day"), ["No completed sales in this period, down from 2 orders in the previous day."]);
+        assert_eq!(
+            insights(&none, &some, &[], "the previous day"),
+            ["No completed sales in this period, down from 2 orders in the previous day."]
+        );
         assert_eq!(insights(&none, &none, &[], "x"), ["No completed sales in this period."]);
         let s = insights(&some, &none, &[], "the previous 7 days");
         assert_eq!(s[0], "Revenue $50.00; no completed sales in the previous 7 days.");
         let small = Figures { revenue: 102.0, ..some };
         let base = Figures { revenue: 100.0, ..some };
-        assert_eq!(insights(&small, &base, &[], "p")[0], "Revenue +2% vs p ($102.00 vs $100.00).", "below 5%: no driver");
+        assert_eq!(
+            insights(&small, &base, &[], "p")[0],
+            "Revenue +2% vs p ($102.00 vs $100.00).",
+            "below 5%: no driver"
+        );
     }
 }

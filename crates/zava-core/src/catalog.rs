@@ -132,36 +132,96 @@ pub const CATEGORIES: &[Category] = &[
                 name: "Hammers & Mallets",
                 variants: TOOL_TIERS,
                 items: &[
-                    it("Claw Hammer", 22.0, 0.46, "A 16 oz forged steel claw hammer with a smooth face for driving nails and a curved claw for pulling them."),
-                    it("Framing Hammer", 34.0, 0.44, "A 22 oz framing hammer with a milled face and straight rip claw for fast, secure nailing of studs and joists."),
-                    it("Rubber Mallet", 14.0, 0.5, "A two-pound rubber mallet that taps tile, flooring and furniture joints into place without marring surfaces."),
+                    it(
+                        "Claw Hammer",
+                        22.0,
+                        0.46,
+                        "A 16 oz forged steel claw hammer with a smooth face for driving nails and a curved claw for pulling them.",
+                    ),
+                    it(
+                        "Framing Hammer",
+                        34.0,
+                        0.44,
+                        "A 22 oz framing hammer with a milled face and straight rip claw for fast, secure nailing of studs and joists.",
+                    ),
+                    it(
+                        "Rubber Mallet",
+                        14.0,
+                        0.5,
+                        "A two-pound rubber mallet that taps tile, flooring and furniture joints into place without marring surfaces.",
+                    ),
                 ],
             },
             ProductType {
                 name: "Screwdrivers & Drivers",
                 variants: TOOL_TIERS,
                 items: &[
-                    it("Screwdriver Set", 26.0, 0.48, "A six-piece set of Phillips and slotted screwdrivers with hardened, magnetic tips and cushioned grips."),
-                    it("Precision Screwdriver Kit", 19.0, 0.5, "A precision kit with interchangeable micro bits for electronics, eyeglasses, toys and small appliances."),
-                    it("Ratcheting Multi-Bit Driver", 24.0, 0.47, "A ratcheting driver with twelve bits stored in the handle, for quick assembly work without changing tools."),
+                    it(
+                        "Screwdriver Set",
+                        26.0,
+                        0.48,
+                        "A six-piece set of Phillips and slotted screwdrivers with hardened, magnetic tips and cushioned grips.",
+                    ),
+                    it(
+                        "Precision Screwdriver Kit",
+                        19.0,
+                        0.5,
+                        "A precision kit with interchangeable micro bits for electronics, eyeglasses, toys and small appliances.",
+                    ),
+                    it(
+                        "Ratcheting Multi-Bit Driver",
+                        24.0,
+                        0.47,
+                        "A ratcheting driver with twelve bits stored in the handle, for quick assembly work without changing tools.",
+                    ),
                 ],
             },
             ProductType {
                 name: "Wrenches & Pliers",
                 variants: TOOL_TIERS,
                 items: &[
-                    it("Adjustable Wrench", 18.0, 0.47, "An 8-inch chrome vanadium adjustable wrench with a wide jaw capacity and laser-etched scale."),
-                    it("Combination Wrench Set", 42.0, 0.45, "A set of combination wrenches in SAE and metric sizes, open end on one side and 12-point box end on the other."),
-                    it("Locking Pliers", 16.0, 0.49, "Curved-jaw locking pliers that clamp onto round, square and stripped fasteners with a quick-release lever."),
+                    it(
+                        "Adjustable Wrench",
+                        18.0,
+                        0.47,
+                        "An 8-inch chrome vanadium adjustable wrench with a wide jaw capacity and laser-etched scale.",
+                    ),
+                    it(
+                        "Combination Wrench Set",
+                        42.0,
+                        0.45,
+                        "A set of combination wrenches in SAE and metric sizes, open end on one side and 12-point box end on the other.",
+                    ),
+                    it(
+                        "Locking Pliers",
+                        16.0,
+                        0.49,
+                        "Curved-jaw locking pliers that clamp onto round, square and stripped fasteners with a quick-release lever.",
+                    ),
                 ],
             },
             ProductType {
                 name: "Measuring & Layout",
                 variants: TOOL_TIERS,
                 items: &[
-                    it("Tape Measure", 15.0, 0.5, "A 25-foot tape measure with a nylon-coated blade, true-zero hook and belt clip."),
-                    it("Torpedo Level", 12.0, 0.52, "A 9-inch magnetic torpedo level with three vials for plumb, level and 45-degree readings."),
-                    it("Combination Square", 21.0, 0.46, "A 12-inch combination square with a hardened steel rule for marking 90- and 45-degree cuts."),
+                    it(
+                        "Tape Measure",
+                        15.0,
+                        0.5,
+                        "A 25-foot tape measure with a nylon-coated blade, true-zero hook and belt clip.",
+                    ),
+                    it(
+                        "Torpedo Level",
+                        12.0,
+                        0.52,
+                        "A 9-inch magnetic torpedo level with three vials for plumb, level and 45-degree readings.",
+                    ),
+                    it(
+                        "Combination Square",
+                        21.0,
+                        0.46,
+                        "A 12-inch combination square with a hardened steel rule for marking 90- and 45-degree cuts.",
+                    ),
                 ],
             },
         ],
@@ -176,13 +236,36 @@ pub const CATEGORIES: &[Category] = &[
                 variants: &[
                     v("Tool Only", 1.0, "Sold as the bare tool for owners of a compatible 20V battery."),
                     v("1-Battery Kit", 1.45, "The kit includes one 2.0 Ah battery, a charger and a contractor bag."),
-                    v("2-Battery Kit", 1.8, "The kit includes two 4.0 Ah batteries and a fast charger for all-day work."),
-                    v("Brushless Pro Kit", 2.3, "This brushless version runs cooler and longer and ships with two 5.0 Ah batteries."),
+                    v(
+                        "2-Battery Kit",
+                        1.8,
+                        "The kit includes two 4.0 Ah batteries and a fast charger for all-day work.",
+                    ),
+                    v(
+                        "Brushless Pro Kit",
+                        2.3,
+                        "This brushless version runs cooler and longer and ships with two 5.0 Ah batteries.",
+                    ),
                 ],
                 items: &[
-                    it("Cordless Drill/Driver", 89.0, 0.34, "A 20V cordless drill/driver with a half-inch keyless chuck, two speeds and an LED work light."),
-                    it("Impact Driver", 99.0, 0.33, "A 20V impact driver delivering high torque for long lag screws and deck fasteners."),
-                    it("Hammer Drill", 119.0, 0.32, "A 20V hammer drill with a masonry mode for drilling into brick, block and concrete."),
+                    it(
+                        "Cordless Drill/Driver",
+                        89.0,
+                        0.34,
+                        "A 20V cordless drill/driver with a half-inch keyless chuck, two speeds and an LED work light.",
+                    ),
+                    it(
+                        "Impact Driver",
+                        99.0,
+                        0.33,
+                        "A 20V impact driver delivering high torque for long lag screws and deck fasteners.",
+                    ),
+                    it(
+                        "Hammer Drill",
+                        119.0,
+                        0.32,
+                        "A 20V hammer drill with a masonry mode for drilling into brick, block and concrete.",
+                    ),
                 ],
             },
             ProductType {
@@ -194,9 +277,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Pro Kit", 1.9, "The Pro Kit includes a brushless motor, two batteries and a hard case."),
                 ],
                 items: &[
-                    it("Circular Saw", 129.0, 0.33, "A 7-1/4 inch circular saw with bevel stops, an electric brake and a dust blower for clear cut lines."),
-                    it("Reciprocating Saw", 109.0, 0.34, "A reciprocating saw with tool-free blade changes for demolition, pruning and cutting pipe."),
-                    it("Jigsaw", 79.0, 0.36, "A variable-speed jigsaw with orbital action for curves and scrolls in wood, metal and laminate."),
+                    it(
+                        "Circular Saw",
+                        129.0,
+                        0.33,
+                        "A 7-1/4 inch circular saw with bevel stops, an electric brake and a dust blower for clear cut lines.",
+                    ),
+                    it(
+                        "Reciprocating Saw",
+                        109.0,
+                        0.34,
+                        "A reciprocating saw with tool-free blade changes for demolition, pruning and cutting pipe.",
+                    ),
+                    it(
+                        "Jigsaw",
+                        79.0,
+                        0.36,
+                        "A variable-speed jigsaw with orbital action for curves and scrolls in wood, metal and laminate.",
+                    ),
                 ],
             },
             ProductType {
@@ -205,12 +303,31 @@ pub const CATEGORIES: &[Category] = &[
                     v("Tool Only", 1.0, "Sold as the bare tool."),
                     v("Kit", 1.4, "The kit includes a battery, charger and an assortment of abrasives."),
                     v("Corded", 0.85, "This corded model gives unlimited runtime on household power."),
-                    v("Dust-Free Kit", 1.7, "The Dust-Free Kit adds a vacuum hose adapter and a sealed collection bag."),
+                    v(
+                        "Dust-Free Kit",
+                        1.7,
+                        "The Dust-Free Kit adds a vacuum hose adapter and a sealed collection bag.",
+                    ),
                 ],
                 items: &[
-                    it("Random Orbit Sander", 69.0, 0.37, "A 5-inch random orbit sander with hook-and-loop pads for a swirl-free finish on furniture and trim."),
-                    it("Angle Grinder", 89.0, 0.35, "A 4-1/2 inch angle grinder with a side handle and guard for cutting, grinding and rust removal."),
-                    it("Detail Sander", 49.0, 0.4, "A compact detail sander with a pointed pad that reaches into corners and along window frames."),
+                    it(
+                        "Random Orbit Sander",
+                        69.0,
+                        0.37,
+                        "A 5-inch random orbit sander with hook-and-loop pads for a swirl-free finish on furniture and trim.",
+                    ),
+                    it(
+                        "Angle Grinder",
+                        89.0,
+                        0.35,
+                        "A 4-1/2 inch angle grinder with a side handle and guard for cutting, grinding and rust removal.",
+                    ),
+                    it(
+                        "Detail Sander",
+                        49.0,
+                        0.4,
+                        "A compact detail sander with a pointed pad that reaches into corners and along window frames.",
+                    ),
                 ],
             },
             ProductType {
@@ -222,9 +339,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Twin Pack", 1.8, "The twin pack ships two batteries for swapping without downtime."),
                 ],
                 items: &[
-                    it("20V Lithium-Ion Battery", 59.0, 0.38, "A 20V lithium-ion battery with a fuel gauge, compatible with every Zava 20V tool."),
-                    it("Battery and Rapid Charger Set", 89.0, 0.36, "A 20V battery and rapid charger set that refills a pack in under an hour."),
-                    it("Dual-Port Charger Bundle", 109.0, 0.35, "A dual-port charger bundle that charges two 20V batteries in sequence overnight."),
+                    it(
+                        "20V Lithium-Ion Battery",
+                        59.0,
+                        0.38,
+                        "A 20V lithium-ion battery with a fuel gauge, compatible with every Zava 20V tool.",
+                    ),
+                    it(
+                        "Battery and Rapid Charger Set",
+                        89.0,
+                        0.36,
+                        "A 20V battery and rapid charger set that refills a pack in under an hour.",
+                    ),
+                    it(
+                        "Dual-Port Charger Bundle",
+                        109.0,
+                        0.35,
+                        "A dual-port charger bundle that charges two 20V batteries in sequence overnight.",
+                    ),
                 ],
             },
         ],
@@ -237,15 +369,46 @@ pub const CATEGORIES: &[Category] = &[
             ProductType {
                 name: "Interior Paint",
                 variants: &[
-                    v("Flat, 1 Gallon", 1.0, "The flat sheen hides wall imperfections and suits ceilings and low-traffic rooms."),
-                    v("Eggshell, 1 Gallon", 1.05, "The eggshell sheen adds a soft glow and wipes clean in living areas."),
-                    v("Semi-Gloss, 1 Gallon", 1.1, "The semi-gloss sheen resists moisture in kitchens, baths and on trim."),
-                    v("Eggshell, 5 Gallon", 4.4, "The 5-gallon pail covers whole-house repaints at a lower cost per gallon."),
+                    v(
+                        "Flat, 1 Gallon",
+                        1.0,
+                        "The flat sheen hides wall imperfections and suits ceilings and low-traffic rooms.",
+                    ),
+                    v(
+                        "Eggshell, 1 Gallon",
+                        1.05,
+                        "The eggshell sheen adds a soft glow and wipes clean in living areas.",
+                    ),
+                    v(
+                        "Semi-Gloss, 1 Gallon",
+                        1.1,
+                        "The semi-gloss sheen resists moisture in kitchens, baths and on trim.",
+                    ),
+                    v(
+                        "Eggshell, 5 Gallon",
+                        4.4,
+                        "The 5-gallon pail covers whole-house repaints at a lower cost per gallon.",
+                    ),
                 ],
                 items: &[
-                    it("Interior Latex Paint", 34.0, 0.45, "A low-odor, low-VOC interior latex paint with excellent hide and a scrubbable finish."),
-                    it("Paint and Primer in One", 44.0, 0.44, "A premium interior paint and primer in one that covers dark colors in two coats."),
-                    it("Ceiling and Trim Enamel", 38.0, 0.45, "A spatter-resistant acrylic enamel made for ceilings, doors and interior trim."),
+                    it(
+                        "Interior Latex Paint",
+                        34.0,
+                        0.45,
+                        "A low-odor, low-VOC interior latex paint with excellent hide and a scrubbable finish.",
+                    ),
+                    it(
+                        "Paint and Primer in One",
+                        44.0,
+                        0.44,
+                        "A premium interior paint and primer in one that covers dark colors in two coats.",
+                    ),
+                    it(
+                        "Ceiling and Trim Enamel",
+                        38.0,
+                        0.45,
+                        "A spatter-resistant acrylic enamel made for ceilings, doors and interior trim.",
+                    ),
                 ],
             },
             ProductType {
@@ -257,9 +420,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Cedar Tone, 1 Gallon", 1.05, "The cedar tone adds warm color that complements natural wood."),
                 ],
                 items: &[
-                    it("Exterior Acrylic House Paint", 46.0, 0.43, "A 100% acrylic exterior paint that resists peeling, fading and mildew in the Pacific Northwest rain."),
-                    it("Semi-Transparent Deck Stain", 39.0, 0.44, "A semi-transparent deck and fence stain that shows the wood grain and repels water."),
-                    it("Solid Color Fence Stain", 36.0, 0.45, "An opaque fence stain that evens out weathered boards with a long-lasting, uniform color."),
+                    it(
+                        "Exterior Acrylic House Paint",
+                        46.0,
+                        0.43,
+                        "A 100% acrylic exterior paint that resists peeling, fading and mildew in the Pacific Northwest rain.",
+                    ),
+                    it(
+                        "Semi-Transparent Deck Stain",
+                        39.0,
+                        0.44,
+                        "A semi-transparent deck and fence stain that shows the wood grain and repels water.",
+                    ),
+                    it(
+                        "Solid Color Fence Stain",
+                        36.0,
+                        0.45,
+                        "An opaque fence stain that evens out weathered boards with a long-lasting, uniform color.",
+                    ),
                 ],
             },
             ProductType {
@@ -271,9 +449,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Aerosol, 12 oz", 0.3, "The aerosol can sprays an even coat on hardware and odd shapes."),
                 ],
                 items: &[
-                    it("Stain-Blocking Primer", 32.0, 0.46, "A shellac-based primer that seals water stains, smoke damage and knots so they don't bleed through."),
-                    it("Drywall Primer", 22.0, 0.48, "A PVA drywall primer that evens out porosity on new drywall and joint compound."),
-                    it("Concrete and Masonry Sealer", 36.0, 0.44, "A penetrating sealer that protects concrete, brick and pavers from water and freeze-thaw damage."),
+                    it(
+                        "Stain-Blocking Primer",
+                        32.0,
+                        0.46,
+                        "A shellac-based primer that seals water stains, smoke damage and knots so they don't bleed through.",
+                    ),
+                    it(
+                        "Drywall Primer",
+                        22.0,
+                        0.48,
+                        "A PVA drywall primer that evens out porosity on new drywall and joint compound.",
+                    ),
+                    it(
+                        "Concrete and Masonry Sealer",
+                        36.0,
+                        0.44,
+                        "A penetrating sealer that protects concrete, brick and pavers from water and freeze-thaw damage.",
+                    ),
                 ],
             },
             ProductType {
@@ -281,13 +474,32 @@ pub const CATEGORIES: &[Category] = &[
                 variants: &[
                     v("Single", 1.0, "Sold individually."),
                     v("3-Pack", 2.5, "The 3-pack keeps a spare on hand for every color."),
-                    v("Pro Grade", 1.6, "The pro grade version uses premium materials that hold more paint and shed less."),
+                    v(
+                        "Pro Grade",
+                        1.6,
+                        "The pro grade version uses premium materials that hold more paint and shed less.",
+                    ),
                     v("Starter Kit", 3.2, "The starter kit bundles a tray, liners and drop cloth for a complete room."),
                 ],
                 items: &[
-                    it("Angled Sash Brush", 12.0, 0.55, "A 2-1/2 inch angled sash brush with nylon-polyester bristles for cutting in clean lines."),
-                    it("Roller Cover", 9.0, 0.56, "A 9-inch woven roller cover with a 3/8-inch nap for smooth to lightly textured walls."),
-                    it("Painter's Tape", 8.0, 0.55, "A 1.88-inch blue painter's tape that removes cleanly for up to 14 days without residue."),
+                    it(
+                        "Angled Sash Brush",
+                        12.0,
+                        0.55,
+                        "A 2-1/2 inch angled sash brush with nylon-polyester bristles for cutting in clean lines.",
+                    ),
+                    it(
+                        "Roller Cover",
+                        9.0,
+                        0.56,
+                        "A 9-inch woven roller cover with a 3/8-inch nap for smooth to lightly textured walls.",
+                    ),
+                    it(
+                        "Painter's Tape",
+                        8.0,
+                        0.55,
+                        "A 1.88-inch blue painter's tape that removes cleanly for up to 14 days without residue.",
+                    ),
                 ],
             },
         ],
@@ -303,12 +515,31 @@ pub const CATEGORIES: &[Category] = &[
                     v("1 lb Box", 1.0, "The 1 lb box suits small repairs."),
                     v("5 lb Box", 3.8, "The 5 lb box is sized for decks, fences and framing."),
                     v("Assortment Case", 2.2, "The assortment case sorts common sizes in a clear, latching organizer."),
-                    v("Stainless Steel, 1 lb", 2.0, "The stainless steel version will not rust in coastal or treated-lumber projects."),
+                    v(
+                        "Stainless Steel, 1 lb",
+                        2.0,
+                        "The stainless steel version will not rust in coastal or treated-lumber projects.",
+                    ),
                 ],
                 items: &[
-                    it("Wood Screws", 9.0, 0.55, "Zinc-plated star-drive wood screws with a sharp point that starts without a pilot hole."),
-                    it("Deck Screws", 12.0, 0.53, "Coated exterior deck screws rated for pressure-treated lumber, with a self-countersinking head."),
-                    it("Drywall Screws", 8.0, 0.56, "Fine-thread phosphate drywall screws with a bugle head that seats without tearing paper."),
+                    it(
+                        "Wood Screws",
+                        9.0,
+                        0.55,
+                        "Zinc-plated star-drive wood screws with a sharp point that starts without a pilot hole.",
+                    ),
+                    it(
+                        "Deck Screws",
+                        12.0,
+                        0.53,
+                        "Coated exterior deck screws rated for pressure-treated lumber, with a self-countersinking head.",
+                    ),
+                    it(
+                        "Drywall Screws",
+                        8.0,
+                        0.56,
+                        "Fine-thread phosphate drywall screws with a bugle head that seats without tearing paper.",
+                    ),
                 ],
             },
             ProductType {
@@ -320,9 +551,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Polished Brass", 1.05, "Finished in polished brass."),
                 ],
                 items: &[
-                    it("Keyed Entry Knob", 29.0, 0.47, "A keyed entry knob with a Grade 2 lock, two keys and an adjustable latch for standard doors."),
-                    it("Passage Lever", 24.0, 0.48, "A non-locking passage lever for hallways and closets, reversible for left- or right-hand doors."),
-                    it("Single Cylinder Deadbolt", 34.0, 0.46, "A single cylinder deadbolt with a hardened steel bolt and anti-pick pins."),
+                    it(
+                        "Keyed Entry Knob",
+                        29.0,
+                        0.47,
+                        "A keyed entry knob with a Grade 2 lock, two keys and an adjustable latch for standard doors.",
+                    ),
+                    it(
+                        "Passage Lever",
+                        24.0,
+                        0.48,
+                        "A non-locking passage lever for hallways and closets, reversible for left- or right-hand doors.",
+                    ),
+                    it(
+                        "Single Cylinder Deadbolt",
+                        34.0,
+                        0.46,
+                        "A single cylinder deadbolt with a hardened steel bolt and anti-pick pins.",
+                    ),
                 ],
             },
             ProductType {
@@ -334,9 +580,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Heavy-Duty", 1.5, "The heavy-duty version uses thicker steel for higher loads."),
                 ],
                 items: &[
-                    it("Door Hinge", 6.0, 0.56, "A 3-1/2 inch steel door hinge with removable pin and rounded corners."),
-                    it("Shelf Bracket", 5.0, 0.57, "A powder-coated steel shelf bracket for wall-mounted wood and laminate shelves."),
-                    it("Corner Brace", 4.0, 0.58, "A zinc-plated corner brace that reinforces joints in frames, tables and cabinets."),
+                    it(
+                        "Door Hinge",
+                        6.0,
+                        0.56,
+                        "A 3-1/2 inch steel door hinge with removable pin and rounded corners.",
+                    ),
+                    it(
+                        "Shelf Bracket",
+                        5.0,
+                        0.57,
+                        "A powder-coated steel shelf bracket for wall-mounted wood and laminate shelves.",
+                    ),
+                    it(
+                        "Corner Brace",
+                        4.0,
+                        0.58,
+                        "A zinc-plated corner brace that reinforces joints in frames, tables and cabinets.",
+                    ),
                 ],
             },
             ProductType {
@@ -348,9 +609,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Heavy-Duty 4-Pack", 1.3, "The heavy-duty 4-pack is rated for twice the standard load."),
                 ],
                 items: &[
-                    it("Drywall Anchors", 7.0, 0.58, "Self-drilling drywall anchors that hold shelves, mirrors and curtain rods in hollow walls."),
-                    it("Concrete Wedge Anchors", 11.0, 0.54, "Zinc-plated wedge anchors for fastening ledgers, brackets and posts to solid concrete."),
-                    it("Utility Hooks", 8.0, 0.56, "Vinyl-coated utility hooks for hanging ladders, bikes, hoses and garden tools in the garage."),
+                    it(
+                        "Drywall Anchors",
+                        7.0,
+                        0.58,
+                        "Self-drilling drywall anchors that hold shelves, mirrors and curtain rods in hollow walls.",
+                    ),
+                    it(
+                        "Concrete Wedge Anchors",
+                        11.0,
+                        0.54,
+                        "Zinc-plated wedge anchors for fastening ledgers, brackets and posts to solid concrete.",
+                    ),
+                    it(
+                        "Utility Hooks",
+                        8.0,
+                        0.56,
+                        "Vinyl-coated utility hooks for hanging ladders, bikes, hoses and garden tools in the garage.",
+                    ),
                 ],
             },
         ],
@@ -369,9 +645,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("16 ft", 2.1, "Cut to a 16-foot length for long spans."),
                 ],
                 items: &[
-                    it("2x4 Kiln-Dried Stud", 5.0, 0.28, "A kiln-dried Douglas fir 2x4 graded for wall framing, straight and ready to nail."),
-                    it("2x6 Pressure-Treated Board", 9.0, 0.27, "A pressure-treated 2x6 rated for ground contact, for decks, raised beds and fence rails."),
-                    it("1x6 Cedar Fence Board", 7.0, 0.3, "A rough-sawn western red cedar fence board that resists rot and insects naturally."),
+                    it(
+                        "2x4 Kiln-Dried Stud",
+                        5.0,
+                        0.28,
+                        "A kiln-dried Douglas fir 2x4 graded for wall framing, straight and ready to nail.",
+                    ),
+                    it(
+                        "2x6 Pressure-Treated Board",
+                        9.0,
+                        0.27,
+                        "A pressure-treated 2x6 rated for ground contact, for decks, raised beds and fence rails.",
+                    ),
+                    it(
+                        "1x6 Cedar Fence Board",
+                        7.0,
+                        0.3,
+                        "A rough-sawn western red cedar fence board that resists rot and insects naturally.",
+                    ),
                 ],
             },
             ProductType {
@@ -383,9 +674,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("3/4 in, Cut to Size", 1.6, "In a 3/4-inch thickness, cut to your dimensions in store."),
                 ],
                 items: &[
-                    it("Sanded Plywood, 4x8", 42.0, 0.28, "A 4x8 sheet of sanded pine plywood with a smooth face for shelving and cabinets."),
-                    it("OSB Sheathing, 4x8", 24.0, 0.26, "A 4x8 oriented strand board panel for wall and roof sheathing and subfloors."),
-                    it("MDF Panel, 4x8", 38.0, 0.29, "A 4x8 medium-density fiberboard panel that machines cleanly and takes paint well."),
+                    it(
+                        "Sanded Plywood, 4x8",
+                        42.0,
+                        0.28,
+                        "A 4x8 sheet of sanded pine plywood with a smooth face for shelving and cabinets.",
+                    ),
+                    it(
+                        "OSB Sheathing, 4x8",
+                        24.0,
+                        0.26,
+                        "A 4x8 oriented strand board panel for wall and roof sheathing and subfloors.",
+                    ),
+                    it(
+                        "MDF Panel, 4x8",
+                        38.0,
+                        0.29,
+                        "A 4x8 medium-density fiberboard panel that machines cleanly and takes paint well.",
+                    ),
                 ],
             },
             ProductType {
@@ -397,9 +703,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Contractor Bundle", 9.0, "The contractor bundle of ten ships on a pallet."),
                 ],
                 items: &[
-                    it("Drywall Sheet, 1/2 in 4x8", 15.0, 0.27, "A 1/2-inch 4x8 gypsum drywall sheet with tapered edges for smooth joints."),
-                    it("Fiberglass Batt Insulation, R-13", 48.0, 0.3, "R-13 kraft-faced fiberglass batts sized for 2x4 walls at 16 inches on center."),
-                    it("Rigid Foam Board, 2 in", 34.0, 0.31, "A 2-inch rigid polyiso foam board with foil facing for basement walls and roofs."),
+                    it(
+                        "Drywall Sheet, 1/2 in 4x8",
+                        15.0,
+                        0.27,
+                        "A 1/2-inch 4x8 gypsum drywall sheet with tapered edges for smooth joints.",
+                    ),
+                    it(
+                        "Fiberglass Batt Insulation, R-13",
+                        48.0,
+                        0.3,
+                        "R-13 kraft-faced fiberglass batts sized for 2x4 walls at 16 inches on center.",
+                    ),
+                    it(
+                        "Rigid Foam Board, 2 in",
+                        34.0,
+                        0.31,
+                        "A 2-inch rigid polyiso foam board with foil facing for basement walls and roofs.",
+                    ),
                 ],
             },
             ProductType {
@@ -411,9 +732,19 @@ pub const CATEGORIES: &[Category] = &[
                     v("Rapid-Set, 50 lb", 1.6, "The rapid-set formula can take foot traffic in about an hour."),
                 ],
                 items: &[
-                    it("Concrete Mix", 7.0, 0.3, "A high-strength concrete mix for footings, slabs, steps and setting posts."),
+                    it(
+                        "Concrete Mix",
+                        7.0,
+                        0.3,
+                        "A high-strength concrete mix for footings, slabs, steps and setting posts.",
+                    ),
                     it("Mortar Mix", 9.0, 0.31, "A Type N mortar mix for laying brick, block and stone above grade."),
-                    it("Fast-Setting Post Concrete", 9.0, 0.32, "A fast-setting concrete that sets fence and mailbox posts without mixing."),
+                    it(
+                        "Fast-Setting Post Concrete",
+                        9.0,
+                        0.32,
+                        "A fast-setting concrete that sets fence and mailbox posts without mixing.",
+                    ),
                 ],
             },
         ],
@@ -432,9 +763,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("250 ft", 2.2, "On a 250-foot contractor coil."),
                 ],
                 items: &[
-                    it("14/2 NM-B Cable", 68.0, 0.3, "Non-metallic sheathed 14/2 copper cable with ground for 15-amp residential circuits."),
-                    it("12/2 NM-B Cable", 92.0, 0.3, "Non-metallic sheathed 12/2 copper cable with ground for 20-amp kitchen and bath circuits."),
-                    it("Outdoor Extension Cord", 39.0, 0.42, "A 12-gauge outdoor extension cord with a lighted end and weather-resistant jacket."),
+                    it(
+                        "14/2 NM-B Cable",
+                        68.0,
+                        0.3,
+                        "Non-metallic sheathed 14/2 copper cable with ground for 15-amp residential circuits.",
+                    ),
+                    it(
+                        "12/2 NM-B Cable",
+                        92.0,
+                        0.3,
+                        "Non-metallic sheathed 12/2 copper cable with ground for 20-amp kitchen and bath circuits.",
+                    ),
+                    it(
+                        "Outdoor Extension Cord",
+                        39.0,
+                        0.42,
+                        "A 12-gauge outdoor extension cord with a lighted end and weather-resistant jacket.",
+                    ),
                 ],
             },
             ProductType {
@@ -446,9 +792,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("White, 10-Pack", 8.0, "In white, sold as a contractor 10-pack."),
                 ],
                 items: &[
-                    it("GFCI Outlet", 22.0, 0.44, "A 20-amp self-testing GFCI outlet required near water in kitchens, baths and outdoors."),
-                    it("Smart Dimmer Switch", 39.0, 0.4, "A Wi-Fi smart dimmer that works with voice assistants and schedules, no hub required."),
-                    it("USB-C Charging Outlet", 29.0, 0.42, "A tamper-resistant duplex outlet with built-in USB-A and USB-C fast charging ports."),
+                    it(
+                        "GFCI Outlet",
+                        22.0,
+                        0.44,
+                        "A 20-amp self-testing GFCI outlet required near water in kitchens, baths and outdoors.",
+                    ),
+                    it(
+                        "Smart Dimmer Switch",
+                        39.0,
+                        0.4,
+                        "A Wi-Fi smart dimmer that works with voice assistants and schedules, no hub required.",
+                    ),
+                    it(
+                        "USB-C Charging Outlet",
+                        29.0,
+                        0.42,
+                        "A tamper-resistant duplex outlet with built-in USB-A and USB-C fast charging ports.",
+                    ),
                 ],
             },
             ProductType {
@@ -460,9 +821,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("4-Pack", 3.2, "Sold in a pack of four."),
                 ],
                 items: &[
-                    it("LED A19 Bulb", 6.0, 0.5, "A 60-watt-equivalent LED A19 bulb that uses 9 watts and lasts about 15,000 hours."),
-                    it("LED Shop Light", 34.0, 0.42, "A 4-foot linkable LED shop light for garages, basements and workbenches."),
-                    it("LED Recessed Retrofit", 14.0, 0.46, "A 6-inch LED retrofit trim that upgrades old recessed cans in minutes."),
+                    it(
+                        "LED A19 Bulb",
+                        6.0,
+                        0.5,
+                        "A 60-watt-equivalent LED A19 bulb that uses 9 watts and lasts about 15,000 hours.",
+                    ),
+                    it(
+                        "LED Shop Light",
+                        34.0,
+                        0.42,
+                        "A 4-foot linkable LED shop light for garages, basements and workbenches.",
+                    ),
+                    it(
+                        "LED Recessed Retrofit",
+                        14.0,
+                        0.46,
+                        "A 6-inch LED retrofit trim that upgrades old recessed cans in minutes.",
+                    ),
                 ],
             },
             ProductType {
@@ -474,9 +850,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Old-Work", 1.1, "The old-work version mounts in existing walls without a stud."),
                 ],
                 items: &[
-                    it("Single-Gang Electrical Box", 3.0, 0.55, "A single-gang PVC electrical box with captive nails for new construction."),
-                    it("20-Amp Circuit Breaker", 12.0, 0.42, "A 20-amp single-pole plug-on circuit breaker for standard residential panels."),
-                    it("Outdoor Timer Switch", 24.0, 0.45, "A weatherproof plug-in timer with dusk-to-dawn sensing for holiday lights and landscape lighting."),
+                    it(
+                        "Single-Gang Electrical Box",
+                        3.0,
+                        0.55,
+                        "A single-gang PVC electrical box with captive nails for new construction.",
+                    ),
+                    it(
+                        "20-Amp Circuit Breaker",
+                        12.0,
+                        0.42,
+                        "A 20-amp single-pole plug-on circuit breaker for standard residential panels.",
+                    ),
+                    it(
+                        "Outdoor Timer Switch",
+                        24.0,
+                        0.45,
+                        "A weatherproof plug-in timer with dusk-to-dawn sensing for holiday lights and landscape lighting.",
+                    ),
                 ],
             },
         ],
@@ -495,9 +886,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("1/2 in, 10-Pack", 8.0, "In the 1/2-inch size, sold as a 10-pack."),
                 ],
                 items: &[
-                    it("PEX Tubing, 100 ft", 39.0, 0.34, "Flexible PEX-B tubing for hot and cold supply lines that bends around corners without fittings."),
-                    it("Copper Pipe, 10 ft", 28.0, 0.28, "Type M copper pipe for residential water supply, ready to sweat or push-fit."),
-                    it("Push-Fit Coupling", 9.0, 0.5, "A brass push-to-connect coupling that joins copper, PEX and CPVC without solder or tools."),
+                    it(
+                        "PEX Tubing, 100 ft",
+                        39.0,
+                        0.34,
+                        "Flexible PEX-B tubing for hot and cold supply lines that bends around corners without fittings.",
+                    ),
+                    it(
+                        "Copper Pipe, 10 ft",
+                        28.0,
+                        0.28,
+                        "Type M copper pipe for residential water supply, ready to sweat or push-fit.",
+                    ),
+                    it(
+                        "Push-Fit Coupling",
+                        9.0,
+                        0.5,
+                        "A brass push-to-connect coupling that joins copper, PEX and CPVC without solder or tools.",
+                    ),
                 ],
             },
             ProductType {
@@ -509,9 +915,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Stainless", 1.1, "Finished in spot-resistant stainless."),
                 ],
                 items: &[
-                    it("Pull-Down Kitchen Faucet", 149.0, 0.38, "A single-handle pull-down kitchen faucet with a magnetic docking spray head and ceramic cartridge."),
-                    it("Widespread Bathroom Faucet", 119.0, 0.39, "A two-handle widespread bathroom faucet with a pop-up drain and drip-free valves."),
-                    it("Single-Handle Shower Trim Kit", 99.0, 0.4, "A pressure-balanced shower trim kit with a rain showerhead that prevents scalding."),
+                    it(
+                        "Pull-Down Kitchen Faucet",
+                        149.0,
+                        0.38,
+                        "A single-handle pull-down kitchen faucet with a magnetic docking spray head and ceramic cartridge.",
+                    ),
+                    it(
+                        "Widespread Bathroom Faucet",
+                        119.0,
+                        0.39,
+                        "A two-handle widespread bathroom faucet with a pop-up drain and drip-free valves.",
+                    ),
+                    it(
+                        "Single-Handle Shower Trim Kit",
+                        99.0,
+                        0.4,
+                        "A pressure-balanced shower trim kit with a rain showerhead that prevents scalding.",
+                    ),
                 ],
             },
             ProductType {
@@ -523,9 +944,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("With Install Kit", 1.15, "Sold with a connection and install kit."),
                 ],
                 items: &[
-                    it("Tankless Water Heater", 549.0, 0.3, "A whole-home electric tankless water heater that delivers endless hot water on demand."),
-                    it("Sump Pump", 159.0, 0.33, "A 1/3 HP submersible sump pump with a vertical float switch to keep basements dry."),
-                    it("Water Heater Expansion Tank", 49.0, 0.38, "A 2-gallon thermal expansion tank that protects water heaters and pipes from pressure spikes."),
+                    it(
+                        "Tankless Water Heater",
+                        549.0,
+                        0.3,
+                        "A whole-home electric tankless water heater that delivers endless hot water on demand.",
+                    ),
+                    it(
+                        "Sump Pump",
+                        159.0,
+                        0.33,
+                        "A 1/3 HP submersible sump pump with a vertical float switch to keep basements dry.",
+                    ),
+                    it(
+                        "Water Heater Expansion Tank",
+                        49.0,
+                        0.38,
+                        "A 2-gallon thermal expansion tank that protects water heaters and pipes from pressure spikes.",
+                    ),
                 ],
             },
             ProductType {
@@ -537,9 +973,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Water-Saving", 1.2, "The water-saving version reduces use per flush."),
                 ],
                 items: &[
-                    it("Toilet Fill Valve", 14.0, 0.5, "An adjustable toilet fill valve that refills quietly and stops running toilets."),
-                    it("Wax Ring Kit", 8.0, 0.55, "A reinforced wax ring with closet bolts that seals a toilet to the floor flange."),
-                    it("Toilet Auger", 29.0, 0.45, "A 3-foot toilet auger with a vinyl guard that clears clogs without scratching porcelain."),
+                    it(
+                        "Toilet Fill Valve",
+                        14.0,
+                        0.5,
+                        "An adjustable toilet fill valve that refills quietly and stops running toilets.",
+                    ),
+                    it(
+                        "Wax Ring Kit",
+                        8.0,
+                        0.55,
+                        "A reinforced wax ring with closet bolts that seals a toilet to the floor flange.",
+                    ),
+                    it(
+                        "Toilet Auger",
+                        29.0,
+                        0.45,
+                        "A 3-foot toilet auger with a vinyl guard that clears clogs without scratching porcelain.",
+                    ),
                 ],
             },
         ],
@@ -558,18 +1009,48 @@ pub const CATEGORIES: &[Category] = &[
                     v("Organic", 1.25, "The organic formula is safe around kids and pets."),
                 ],
                 items: &[
-                    it("Lawn Fertilizer", 29.0, 0.4, "A slow-release lawn fertilizer that greens grass for up to eight weeks."),
-                    it("Grass Seed, Northwest Blend", 39.0, 0.42, "A Pacific Northwest blend of perennial ryegrass and fine fescue for sun and shade."),
-                    it("Moss Control Granules", 24.0, 0.43, "Moss control granules that clear moss from lawns in damp, shady Northwest yards."),
+                    it(
+                        "Lawn Fertilizer",
+                        29.0,
+                        0.4,
+                        "A slow-release lawn fertilizer that greens grass for up to eight weeks.",
+                    ),
+                    it(
+                        "Grass Seed, Northwest Blend",
+                        39.0,
+                        0.42,
+                        "A Pacific Northwest blend of perennial ryegrass and fine fescue for sun and shade.",
+                    ),
+                    it(
+                        "Moss Control Granules",
+                        24.0,
+                        0.43,
+                        "Moss control granules that clear moss from lawns in damp, shady Northwest yards.",
+                    ),
                 ],
             },
             ProductType {
                 name: "Garden Tools",
                 variants: TOOL_TIERS,
                 items: &[
-                    it("Round-Point Shovel", 32.0, 0.44, "A round-point digging shovel with a tempered steel blade and a fiberglass handle."),
-                    it("Bypass Pruning Shears", 22.0, 0.47, "Bypass pruning shears with hardened steel blades for clean cuts on live stems up to 3/4 inch."),
-                    it("Garden Hose", 34.0, 0.45, "A 50-foot kink-resistant rubber garden hose with crush-proof brass fittings."),
+                    it(
+                        "Round-Point Shovel",
+                        32.0,
+                        0.44,
+                        "A round-point digging shovel with a tempered steel blade and a fiberglass handle.",
+                    ),
+                    it(
+                        "Bypass Pruning Shears",
+                        22.0,
+                        0.47,
+                        "Bypass pruning shears with hardened steel blades for clean cuts on live stems up to 3/4 inch.",
+                    ),
+                    it(
+                        "Garden Hose",
+                        34.0,
+                        0.45,
+                        "A 50-foot kink-resistant rubber garden hose with crush-proof brass fittings.",
+                    ),
                 ],
             },
             ProductType {
@@ -581,9 +1062,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Pro Kit", 2.0, "The Pro Kit adds a second battery and a brushless motor."),
                 ],
                 items: &[
-                    it("Cordless Lawn Mower", 299.0, 0.3, "A 21-inch self-propelled mower with mulching, bagging and side discharge."),
-                    it("String Trimmer", 129.0, 0.33, "A string trimmer with automatic line feed and a pivoting head for edging."),
-                    it("Leaf Blower", 139.0, 0.33, "A handheld leaf blower with variable speed and a turbo boost for wet leaves."),
+                    it(
+                        "Cordless Lawn Mower",
+                        299.0,
+                        0.3,
+                        "A 21-inch self-propelled mower with mulching, bagging and side discharge.",
+                    ),
+                    it(
+                        "String Trimmer",
+                        129.0,
+                        0.33,
+                        "A string trimmer with automatic line feed and a pivoting head for edging.",
+                    ),
+                    it(
+                        "Leaf Blower",
+                        139.0,
+                        0.33,
+                        "A handheld leaf blower with variable speed and a turbo boost for wet leaves.",
+                    ),
                 ],
             },
             ProductType {
@@ -595,9 +1091,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Compact", 0.7, "The compact model fits balconies and small patios."),
                 ],
                 items: &[
-                    it("Propane Gas Grill", 399.0, 0.31, "A three-burner propane grill with porcelain-coated grates and a side burner."),
-                    it("Fire Pit", 149.0, 0.36, "A steel wood-burning fire pit with a spark screen and poker for backyard evenings."),
-                    it("Solar Path Lights, 6-Pack", 39.0, 0.45, "Solar path lights that charge by day and light walkways automatically at dusk."),
+                    it(
+                        "Propane Gas Grill",
+                        399.0,
+                        0.31,
+                        "A three-burner propane grill with porcelain-coated grates and a side burner.",
+                    ),
+                    it(
+                        "Fire Pit",
+                        149.0,
+                        0.36,
+                        "A steel wood-burning fire pit with a spark screen and poker for backyard evenings.",
+                    ),
+                    it(
+                        "Solar Path Lights, 6-Pack",
+                        39.0,
+                        0.45,
+                        "Solar path lights that charge by day and light walkways automatically at dusk.",
+                    ),
                 ],
             },
         ],
@@ -616,9 +1127,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Heavy-Duty", 1.8, "The heavy-duty version is rated for double the load."),
                 ],
                 items: &[
-                    it("Steel Shelving Unit", 89.0, 0.36, "A boltless five-shelf steel shelving unit that assembles in minutes with a rubber mallet."),
-                    it("Wall-Mounted Track System", 69.0, 0.4, "A wall-mounted track system with hooks and baskets that adjusts as storage needs change."),
-                    it("Overhead Ceiling Rack", 149.0, 0.35, "An adjustable overhead rack that stores bins and seasonal items above the garage door."),
+                    it(
+                        "Steel Shelving Unit",
+                        89.0,
+                        0.36,
+                        "A boltless five-shelf steel shelving unit that assembles in minutes with a rubber mallet.",
+                    ),
+                    it(
+                        "Wall-Mounted Track System",
+                        69.0,
+                        0.4,
+                        "A wall-mounted track system with hooks and baskets that adjusts as storage needs change.",
+                    ),
+                    it(
+                        "Overhead Ceiling Rack",
+                        149.0,
+                        0.35,
+                        "An adjustable overhead rack that stores bins and seasonal items above the garage door.",
+                    ),
                 ],
             },
             ProductType {
@@ -630,9 +1156,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Combo", 2.3, "The combo pairs the unit with a matching top chest."),
                 ],
                 items: &[
-                    it("Rolling Tool Chest", 299.0, 0.34, "A rolling tool chest with soft-close drawers, locking casters and a power strip."),
-                    it("Portable Tool Box", 39.0, 0.43, "A 22-inch portable tool box with a removable tray and weather-sealed lid."),
-                    it("Modular Stackable Organizer", 59.0, 0.42, "Stackable organizers that click together with removable bins for screws and bits."),
+                    it(
+                        "Rolling Tool Chest",
+                        299.0,
+                        0.34,
+                        "A rolling tool chest with soft-close drawers, locking casters and a power strip.",
+                    ),
+                    it(
+                        "Portable Tool Box",
+                        39.0,
+                        0.43,
+                        "A 22-inch portable tool box with a removable tray and weather-sealed lid.",
+                    ),
+                    it(
+                        "Modular Stackable Organizer",
+                        59.0,
+                        0.42,
+                        "Stackable organizers that click together with removable bins for screws and bits.",
+                    ),
                 ],
             },
             ProductType {
@@ -644,9 +1185,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Clear", 1.1, "In clear plastic, so contents are visible."),
                 ],
                 items: &[
-                    it("Heavy-Duty Storage Tote", 14.0, 0.48, "A heavy-duty storage tote with a snap-tight lid that stacks securely when full."),
-                    it("Latching Storage Bin", 12.0, 0.5, "A latching storage bin with built-in handles for closets, basements and attics."),
-                    it("Weathertight Tote", 19.0, 0.47, "A gasketed weathertight tote that keeps dust and moisture out of stored gear."),
+                    it(
+                        "Heavy-Duty Storage Tote",
+                        14.0,
+                        0.48,
+                        "A heavy-duty storage tote with a snap-tight lid that stacks securely when full.",
+                    ),
+                    it(
+                        "Latching Storage Bin",
+                        12.0,
+                        0.5,
+                        "A latching storage bin with built-in handles for closets, basements and attics.",
+                    ),
+                    it(
+                        "Weathertight Tote",
+                        19.0,
+                        0.47,
+                        "A gasketed weathertight tote that keeps dust and moisture out of stored gear.",
+                    ),
                 ],
             },
             ProductType {
@@ -658,9 +1214,24 @@ pub const CATEGORIES: &[Category] = &[
                     v("Deluxe Kit", 2.2, "The deluxe kit adds drawers and a shoe rack."),
                 ],
                 items: &[
-                    it("Wire Closet Shelf Kit", 59.0, 0.4, "An adjustable ventilated wire shelf kit that doubles hanging space in reach-in closets."),
-                    it("Closet Organizer Tower", 129.0, 0.37, "A laminate closet tower with shelves and a hanging rod that fits 5- to 8-foot closets."),
-                    it("Over-the-Door Rack", 24.0, 0.46, "An over-the-door rack with eight baskets for pantry items, shoes or cleaning supplies."),
+                    it(
+                        "Wire Closet Shelf Kit",
+                        59.0,
+                        0.4,
+                        "An adjustable ventilated wire shelf kit that doubles hanging space in reach-in closets.",
+                    ),
+                    it(
+                        "Closet Organizer Tower",
+                        129.0,
+                        0.37,
+                        "A laminate closet tower with shelves and a hanging rod that fits 5- to 8-foot closets.",
+                    ),
+                    it(
+                        "Over-the-Door Rack",
+                        24.0,
+                        0.46,
+                        "An over-the-door rack with eight baskets for pantry items, shoes or cleaning supplies.",
+                    ),
                 ],
             },
         ],
@@ -678,7 +1249,11 @@ pub fn product_types() -> Vec<TypeRow> {
     let mut out = Vec::new();
     for (ci, c) in CATEGORIES.iter().enumerate() {
         for t in c.types {
-            out.push(TypeRow { id: uuid_from_name("zava-type", &format!("{}/{}", c.name, t.name)), category: ci, name: t.name });
+            out.push(TypeRow {
+                id: uuid_from_name("zava-type", &format!("{}/{}", c.name, t.name)),
+                category: ci,
+                name: t.name,
+            });
         }
     }
     out

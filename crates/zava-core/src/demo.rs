@@ -36,10 +36,9 @@ pub enum ParamError {
 impl std::fmt::Display for ParamError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         match self {
-            ParamError::Scale(s) => write!(
-                f,
-                "scale must be a finite number greater than 0 and at most {MAX_SCALE} (got {s})"
-            ),
+            ParamError::Scale(s) => {
+                write!(f, "scale must be a finite number greater than 0 and at most {MAX_SCALE} (got {s})")
+            }
             ParamError::EndDay(d) => {
                 let (y, m, dd) = civil_from_day(*d);
                 write!(f, "end_date must be on or after 2020-01-31 (got {y:04}-{m:02}-{dd:02})")
@@ -132,18 +131,104 @@ pub struct Stock {
 }
 
 const FIRST_NAMES: [&str; 48] = [
-    "Olivia", "Liam", "Emma", "Noah", "Ava", "Oliver", "Sophia", "Elijah", "Isabella", "James",
-    "Mia", "William", "Amelia", "Benjamin", "Harper", "Lucas", "Evelyn", "Henry", "Abigail",
-    "Theodore", "Emily", "Jack", "Ella", "Levi", "Elizabeth", "Alexander", "Camila", "Jackson",
-    "Luna", "Mateo", "Sofia", "Daniel", "Avery", "Michael", "Mila", "Mason", "Aria", "Sebastian",
-    "Scarlett", "Ethan", "Penelope", "Logan", "Layla", "Owen", "Chloe", "Samuel", "Victoria", "Jacob",
+    "Olivia",
+    "Liam",
+    "Emma",
+    "Noah",
+    "Ava",
+    "Oliver",
+    "Sophia",
+    "Elijah",
+    "Isabella",
+    "James",
+    "Mia",
+    "William",
+    "Amelia",
+    "Benjamin",
+    "Harper",
+    "Lucas",
+    "Evelyn",
+    "Henry",
+    "Abigail",
+    "Theodore",
+    "Emily",
+    "Jack",
+    "Ella",
+    "Levi",
+    "Elizabeth",
+    "Alexander",
+    "Camila",
+    "Jackson",
+    "Luna",
+    "Mateo",
+    "Sofia",
+    "Daniel",
+    "Avery",
+    "Michael",
+    "Mila",
+    "Mason",
+    "Aria",
+    "Sebastian",
+    "Scarlett",
+    "Ethan",
+    "Penelope",
+    "Logan",
+    "Layla",
+    "Owen",
+    "Chloe",
+    "Samuel",
+    "Victoria",
+    "Jacob",
 ];
 const LAST_NAMES: [&str; 48] = [
-    "Smith", "Johnson", "Williams", "Brown", "Jones", "Garcia", "Miller", "Davis", "Rodriguez",
-    "Martinez", "Hernandez", "Lopez", "Gonzalez", "Wilson", "Anderson", "Thomas", "Taylor", "Moore",
-    "Jackson", "Martin", "Lee", "Perez", "Thompson", "White", "Harris", "Sanchez", "Clark",
-    "Ramirez", "Lewis", "Robinson", "Walker", "Young", "Allen", "King", "Wright", "Scott", "Torres",
-    "Nguyen", "Hill", "Flores", "Green", "Adams", "Nelson", "Baker", "Hall", "Rivera", "Campbell", "Mitchell",
+    "Smith",
+    "Johnson",
+    "Williams",
+    "Brown",
+    "Jones",
+    "Garcia",
+    "Miller",
+    "Davis",
+    "Rodriguez",
+    "Martinez",
+    "Hernandez",
+    "Lopez",
+    "Gonzalez",
+    "Wilson",
+    "Anderson",
+    "Thomas",
+    "Taylor",
+    "Moore",
+    "Jackson",
+    "Martin",
+    "Lee",
+    "Perez",
+    "Thompson",
+    "White",
+    "Harris",
+    "Sanchez",
+    "Clark",
+    "Ramirez",
+    "Lewis",
+    "Robinson",
+    "Walker",
+    "Young",
+    "Allen",
+    "King",
+    "Wright",
+    "Scott",
+    "Torres",
+    "Nguyen",
+    "Hill",
+    "Flores",
+    "Green",
+    "Adams",
+    "Nelson",
+    "Baker",
+    "Hall",
+    "Rivera",
+    "Campbell",
+    "Mitchell",
 ];
 const AREA_CODES: [&str; 8] = ["206", "425", "253", "509", "425", "425", "425", "360"];
 
@@ -210,10 +295,7 @@ impl Generator {
         for (i, c) in customers.iter().enumerate() {
             home[c.store].push(i);
         }
-        let home_join = home
-            .iter()
-            .map(|ix| ix.iter().map(|&i| customers[i].join_day).collect())
-            .collect();
+        let home_join = home.iter().map(|ix| ix.iter().map(|&i| customers[i].join_day).collect()).collect();
         let all_join = customers.iter().map(|c| c.join_day).collect();
         let month_pick = (0..12)
             .map(|m| {
@@ -301,20 +383,19 @@ impl Generator {
         // Triangular over opening hours: busiest mid-day.
         let t = (rng.unit() + rng.unit()) / 2.0;
         let secs = hour_lo * 3600 + (t * (hour_span * 3600) as f64) as u32;
-        let status = if day == self.params.end_day && rng.chance(0.6)
-            || day + 1 == self.params.end_day && rng.chance(0.2)
-        {
-            Status::Pending
-        } else {
-            let r = rng.unit();
-            if r < 0.02 {
-                Status::Cancelled
-            } else if r < 0.035 {
-                Status::Refunded
+        let status =
+            if day == self.params.end_day && rng.chance(0.6) || day + 1 == self.params.end_day && rng.chance(0.2) {
+                Status::Pending
             } else {
-                Status::Completed
-            }
-        };
+                let r = rng.unit();
+                if r < 0.02 {
+                    Status::Cancelled
+                } else if r < 0.035 {
+                    Status::Refunded
+                } else {
+                    Status::Completed
+                }
+            };
         let (_, month, _) = civil_from_day(day);
         let promo = special_day(day).0 > 1.45;
         let n_lines = 1 + rng.pick_cumulative(&cumulative(&LINES_PER_ORDER));
@@ -472,8 +553,11 @@ mod tests {
         let b = all_orders(&mut Generator::new(params(0.02, 7)).unwrap());
         let c = all_orders(&mut Generator::new(params(0.02, 8)).unwrap());
         assert_eq!(a.len(), b.len());
-        assert!(a.iter().zip(&b).all(|(x, y)| x.id == y.id && x.ordered_wall == y.ordered_wall
-            && x.lines.len() == y.lines.len()));
+        assert!(
+            a.iter()
+                .zip(&b)
+                .all(|(x, y)| x.id == y.id && x.ordered_wall == y.ordered_wall && x.lines.len() == y.lines.len())
+        );
         assert!(a.iter().zip(&c).any(|(x, y)| x.id != y.id), "another seed gives other data");
     }
 
@@ -481,8 +565,7 @@ mod tests {
     fn volumes_match_scale_and_orders_reference_joined_customers() {
         let p = params(0.05, 42);
         let mut g = Generator::new(p).unwrap();
-        let join: std::collections::HashMap<_, _> =
-            g.customers().iter().map(|c| (c.id, c.join_day)).collect();
+        let join: std::collections::HashMap<_, _> = g.customers().iter().map(|c| (c.id, c.join_day)).collect();
         assert_eq!(g.customers().len(), 2_500);
         let orders = all_orders(&mut g);
         let n = orders.len() as f64;
@@ -510,7 +593,11 @@ mod tests {
         for o in all_orders(&mut g) {
             let (_, m, _) = civil_from_day((o.ordered_wall / 86_400) as i32);
             for l in o.lines.iter().filter(|l| products[l.product].category == garden) {
-                if m == 5 { may += l.total_cents } else if m == 1 { jan += l.total_cents }
+                if m == 5 {
+                    may += l.total_cents
+                } else if m == 1 {
+                    jan += l.total_cents
+                }
             }
         }
         assert!(may > 3 * jan, "garden revenue in May ({may}) should dwarf January ({jan})");

@@ -3,8 +3,8 @@
 //! The pgrx crate (`zava_pg_ext`) is glue around these modules; keeping them
 //! here means `cargo test -p zava-core` covers them in seconds, without a server.
 
-pub mod calendar;
 pub mod analytics;
+pub mod calendar;
 pub mod catalog;
 pub mod demo;
 pub mod gate;

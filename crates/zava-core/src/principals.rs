@@ -43,15 +43,69 @@ const fn pid(n: u8) -> [u8; 16] {
 
 pub const DEMO_PRINCIPALS: [DemoPrincipal; 10] = [
     DemoPrincipal { id: pid(0x01), kind: Kind::HeadOffice, name: "Head Office", role: "head_office", stores: &[] },
-    DemoPrincipal { id: pid(0x02), kind: Kind::RegionalManager, name: "Eastside Regional Manager", role: "eastside_manager", stores: &[1, 5, 6] },
-    DemoPrincipal { id: pid(0x11), kind: Kind::StoreManager, name: "Seattle Store Manager", role: "seattle_manager", stores: &[0] },
-    DemoPrincipal { id: pid(0x12), kind: Kind::StoreManager, name: "Bellevue Store Manager", role: "bellevue_manager", stores: &[1] },
-    DemoPrincipal { id: pid(0x13), kind: Kind::StoreManager, name: "Tacoma Store Manager", role: "tacoma_manager", stores: &[2] },
-    DemoPrincipal { id: pid(0x14), kind: Kind::StoreManager, name: "Spokane Store Manager", role: "spokane_manager", stores: &[3] },
-    DemoPrincipal { id: pid(0x15), kind: Kind::StoreManager, name: "Everett Store Manager", role: "everett_manager", stores: &[4] },
-    DemoPrincipal { id: pid(0x16), kind: Kind::StoreManager, name: "Redmond Store Manager", role: "redmond_manager", stores: &[5] },
-    DemoPrincipal { id: pid(0x17), kind: Kind::StoreManager, name: "Kirkland Store Manager", role: "kirkland_manager", stores: &[6] },
-    DemoPrincipal { id: pid(0x18), kind: Kind::StoreManager, name: "Online Store Manager", role: "online_manager", stores: &[7] },
+    DemoPrincipal {
+        id: pid(0x02),
+        kind: Kind::RegionalManager,
+        name: "Eastside Regional Manager",
+        role: "eastside_manager",
+        stores: &[1, 5, 6],
+    },
+    DemoPrincipal {
+        id: pid(0x11),
+        kind: Kind::StoreManager,
+        name: "Seattle Store Manager",
+        role: "seattle_manager",
+        stores: &[0],
+    },
+    DemoPrincipal {
+        id: pid(0x12),
+        kind: Kind::StoreManager,
+        name: "Bellevue Store Manager",
+        role: "bellevue_manager",
+        stores: &[1],
+    },
+    DemoPrincipal {
+        id: pid(0x13),
+        kind: Kind::StoreManager,
+        name: "Tacoma Store Manager",
+        role: "tacoma_manager",
+        stores: &[2],
+    },
+    DemoPrincipal {
+        id: pid(0x14),
+        kind: Kind::StoreManager,
+        name: "Spokane Store Manager",
+        role: "spokane_manager",
+        stores: &[3],
+    },
+    DemoPrincipal {
+        id: pid(0x15),
+        kind: Kind::StoreManager,
+        name: "Everett Store Manager",
+        role: "everett_manager",
+        stores: &[4],
+    },
+    DemoPrincipal {
+        id: pid(0x16),
+        kind: Kind::StoreManager,
+        name: "Redmond Store Manager",
+        role: "redmond_manager",
+        stores: &[5],
+    },
+    DemoPrincipal {
+        id: pid(0x17),
+        kind: Kind::StoreManager,
+        name: "Kirkland Store Manager",
+        role: "kirkland_manager",
+        stores: &[6],
+    },
+    DemoPrincipal {
+        id: pid(0x18),
+        kind: Kind::StoreManager,
+        name: "Online Store Manager",
+        role: "online_manager",
+        stores: &[7],
+    },
 ];
 
 #[cfg(test)]
