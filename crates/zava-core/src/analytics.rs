@@ -114,28 +114,6 @@ pub fn previous_label(r: Range) -> String {
     }
 }
 
-/// Trend buckets.
-pub const GRANULARITIES: [&str; 3] = ["day", "week", "month"];
-
-pub fn check_granularity(g: &str) -> Result<&'static str, String> {
-    GRANULARITIES
-        .iter()
-        .find(|x| **x == g)
-        .copied()
-        .ok_or_else(|| format!("unknown granularity \"{g}\"; use one of day, week, month"))
-}
-
-/// Ranking measures for top products.
-pub const RANKINGS: [&str; 3] = ["revenue", "units", "margin"];
-
-pub fn check_ranking(by: &str) -> Result<&'static str, String> {
-    RANKINGS
-        .iter()
-        .find(|x| **x == by)
-        .copied()
-        .ok_or_else(|| format!("unknown ranking \"{by}\"; use one of revenue, units, margin"))
-}
-
 /// The additive figures of one period (money in dollars).
 #[derive(Debug, Clone, Copy, Default, PartialEq)]
 pub struct Figures {
