@@ -498,3 +498,105 @@ impl ServerHandler for Zava {
         Ok(ReadResourceResult::new(vec![ResourceContents::text(text, request.uri)]).into())
     }
 }
+
+/// In-process tests of the server's own logic: a real rmcp client over an
+/// in-memory duplex pipe, and a database that cannot be reached.
+#[cfg(test)]
+mod tests {
+    use std::time::Duration;
+
+    use rmcp::model::{CallToolRequestParams, ClientConfig};
+    use rmcp::{ClientHandler, ServiceExt};
+    use serde_json::json;
+
+    use super::*;
+    use crate::db::DbConfig;
+
+    #[derive(Clone, Default)]
+    struct Client;
+    impl ClientHandler for Client {
+        fn get_info(&self) -> ClientConfig {
+            ClientConfig::default()
+        }
+    }
+
+    fn unreachable_state() -> Arc<State> {
+        let db = Db::new(DbConfig {
+            url: "postgresql://zava_mcp@127.0.0.1:1/zava".into(),
+            pool_max: 1,
+            wait_timeout: Duration::from_millis(500),
+            statement_timeout: Duration::from_secs(1),
+            work_mem: "4MB".into(),
+            retries: 1,
+            retry_base: Duration::from_millis(1),
+            idle_timeout: Duration::from_secs(60),
+        })
+        .expect("a pool is built without connecting");
+        Arc::new(State::new(db, Metrics::new(), Duration::from_secs(1), 1000, 2))
+    }
+
+    fn args(v: serde_json::Value) -> serde_json::Map<String, Value> {
+        v.as_object().expect("object").clone()
+    }
+
+    #[tokio::test]
+    async fn tools_errors_and_metrics_in_process() {
+        let state = unreachable_state();
+        let (server_io, client_io) = tokio::io::duplex(1 << 16);
+        let server = Zava::new(state.clone(), Some(Uuid::nil()));
+        tokio::spawn(async move { server.serve(server_io).await.expect("server").waiting().await });
+        let client = Client.serve(client_io).await.expect("client handshake");
+
+        let tools = client.list_all_tools().await.expect("tools/list");
+        assert_eq!(tools.len(), 9);
+        for t in &tools {
+            assert!(t.output_schema.is_some(), "{} has an output schema", t.name);
+            assert_eq!(t.annotations.as_ref().and_then(|a| a.read_only_hint), Some(true), "{} is read-only", t.name);
+            assert!(t.description.as_ref().is_some_and(|d| d.len() > 40), "{} is described", t.name);
+        }
+        let query = tools.iter().find(|t| t.name == "execute_sales_query").expect("query tool");
+        assert_eq!(query.input_schema["required"], json!(["postgresql_query"]));
+
+        // The database is down: an is_error result with a stable code and no address.
+        let r = client
+            .call_tool(
+                CallToolRequestParams::new("execute_sales_query")
+                    .with_arguments(args(json!({"postgresql_query": "SELECT 1"}))),
+            )
+            .await
+            .expect("a tool result, not a protocol error");
+        assert_eq!(r.is_error, Some(true));
+        let text = r.content[0].as_text().expect("text").text.clone();
+        let body: Value = serde_json::from_str(&text).expect("JSON error body");
+        assert_eq!(body["error"]["code"], "UNAVAILABLE");
+        assert!(!text.contains("127.0.0.1") && !text.contains(":1/"), "no connection details leak: {text}");
+
+        // Arguments that do not fit the schema: rmcp answers with an is_error
+        // result naming the problem (the model can correct itself), and no
+        // database work is attempted.
+        let bad = client
+            .call_tool(CallToolRequestParams::new("execute_sales_query").with_arguments(args(json!({"max_rows": 5}))))
+            .await
+            .expect("a tool result");
+        assert_eq!(bad.is_error, Some(true));
+        assert!(bad.content[0].as_text().expect("text").text.contains("missing field `postgresql_query`"));
+        let unknown = client.call_tool(CallToolRequestParams::new("drop_everything")).await;
+        assert!(unknown.is_err(), "unknown tools are protocol errors");
+
+        let metrics = state.metrics.encode();
+        assert!(metrics.contains(r#"zava_mcp_calls_total{tool="execute_sales_query",outcome="error"} 1"#), "{metrics}");
+        client.cancel().await.expect("close");
+    }
+
+    #[tokio::test]
+    async fn concurrent_calls_per_principal_are_limited() {
+        let state = unreachable_state();
+        let p = Uuid::nil();
+        let a = state.permit(p).expect("first");
+        let b = state.permit(p).expect("second");
+        assert!(state.permit(p).is_none(), "a third call at once is refused (limit 2)");
+        assert!(state.permit(Uuid::max()).is_some(), "other principals are not affected");
+        drop((a, b));
+        assert!(state.permit(p).is_some(), "permits come back when calls finish");
+    }
+}
