@@ -52,14 +52,21 @@ psql_admin() { "${PG_BIN}/psql" "${URL}" -v ON_ERROR_STOP=1 -qAt "$@"; }
 
 psql_admin -c "CREATE EXTENSION IF NOT EXISTS zava CASCADE" 2>&1 | grep -v '^NOTICE' || true
 has_data="$(psql_admin -c "SELECT EXISTS (SELECT FROM retail.stores) OR EXISTS (SELECT FROM retail.orders) OR EXISTS (SELECT FROM zava.principals)")"
+loaded=0
 if [ "${has_data}" = t ]; then
     log "retail data is already there: not loading demo data (it never overwrites)"
 else
     end="${END_DATE:+'${END_DATE}'::date}"; end="${end:-CURRENT_DATE}"
     log "loading demo data (scale ${SCALE}, seed ${SEED}, end date ${END_DATE:-today})"
     psql_admin -c "SET client_min_messages = warning; SELECT zava.generate_demo_data(${SCALE}, ${SEED}, ${end})" >/dev/null
+    loaded=1
 fi
-psql_admin -c "SELECT zava.setup_demo_logins()" >/dev/null
+# Demo login roles: always on the private cluster; on another server only when
+# this run loaded the demo (never on a database that already had data).
+if [ "${private}" = 1 ] || [ "${loaded}" = 1 ]; then
+    roles="$(psql_admin -c "SELECT string_agg(r, ', ') FROM zava.setup_demo_logins() r")"
+    [ "${private}" = 1 ] || log "created or updated demo login roles (no passwords): ${roles}"
+fi
 summary="$(psql_admin -F ' ' -c "SELECT (SELECT count(*) FROM retail.orders), (SELECT count(*) FROM retail.order_items), (SELECT count(*) FROM retail.customers)")"
 
 if [ "${private}" = 1 ]; then

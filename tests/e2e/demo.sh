@@ -56,5 +56,7 @@ expect_eq "DATABASE_URL: loads into an empty database" "$(q "${P}" postgres byur
 q "${P}" postgres byurl -c "DELETE FROM retail.order_items WHERE store_id = (SELECT store_id FROM retail.stores WHERE city = 'Kirkland')"
 kept="$(q "${P}" postgres byurl -c "SELECT count(*) FROM retail.order_items")"
 DATABASE_URL="postgresql://postgres@127.0.0.1:${P}/byurl" bash "${ZAVA_ROOT}/scripts/demo.sh" start > "${ZAVA_ROOT}/target/e2e-demo-url2.log" 2>&1
+expect "DATABASE_URL: says which demo logins it created" grep -q "created or updated demo login roles" "${ZAVA_ROOT}/target/e2e-demo-url.log"
 expect "DATABASE_URL: says it will not overwrite" grep -q "not loading demo data" "${ZAVA_ROOT}/target/e2e-demo-url2.log"
+expect "DATABASE_URL: and touches no roles when it loaded nothing" bash -c "! grep -q 'demo login roles' '${ZAVA_ROOT}/target/e2e-demo-url2.log'"
 expect_eq "DATABASE_URL: existing data untouched" "$(q "${P}" postgres byurl -c "SELECT count(*) FROM retail.order_items")" "${kept}"
