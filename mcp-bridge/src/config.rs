@@ -46,6 +46,17 @@ impl Tokens {
         Ok(tokens)
     }
 
+    /// Adds the tokens of another source (file and environment); a token given
+    /// twice is refused, as within one source.
+    pub fn merge(&mut self, other: Tokens) -> Result<(), String> {
+        for (digest, entry) in other.by_digest {
+            if self.by_digest.insert(digest, entry).is_some() {
+                return Err("a token is given twice (in the tokens file and in ZAVA_TOKENS)".into());
+            }
+        }
+        Ok(())
+    }
+
     pub fn principal(&self, token: &str) -> Option<Uuid> {
         self.by_digest.get(&digest(token)).map(|(p, _)| *p)
     }
@@ -107,6 +118,16 @@ mod tests {
         assert!(Tokens::parse("0123456789abcdef0123").unwrap_err().contains("token principal-uuid"));
         let twice = format!("0123456789abcdef0123 {P1}\n0123456789abcdef0123 {P2}\n");
         assert!(Tokens::parse(&twice).unwrap_err().contains("repeats"));
+    }
+
+    #[test]
+    fn file_and_environment_tokens_merge() {
+        let mut file = Tokens::parse(&format!("0123456789abcdef0123 {P1} seattle\n")).unwrap();
+        file.merge(Tokens::parse(&format!("fedcba9876543210fedc={P2}")).unwrap()).unwrap();
+        assert_eq!(file.len(), 2);
+        assert_eq!(file.principal("fedcba9876543210fedc").unwrap().to_string(), P2);
+        let again = Tokens::parse(&format!("0123456789abcdef0123={P2}")).unwrap();
+        assert!(file.merge(again).unwrap_err().contains("twice"));
     }
 
     #[test]

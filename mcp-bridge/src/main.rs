@@ -171,16 +171,16 @@ async fn run(cli: Cli) -> Result<(), String> {
                 _ = shutdown.cancelled() => { cancel.cancel(); Ok(()) }
             }
         }
-        Transport::Http { listen, tokens_file, tokens, dev_rls_header, allowed_hosts, max_body_bytes } => {
-            let mut text = String::new();
-            if let Some(path) = tokens_file {
-                text = std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+        Transport::Http { listen, tokens_file, tokens: tokens_env, dev_rls_header, allowed_hosts, max_body_bytes } => {
+            let mut tokens = match tokens_file {
+                Some(path) => Tokens::parse(
+                    &std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
+                )?,
+                None => Tokens::default(),
+            };
+            if let Some(env) = tokens_env {
+                tokens.merge(Tokens::parse(&env)?)?;
             }
-            if let Some(env) = tokens {
-                text.push('\n');
-                text.push_str(&env.replace(',', "\n").replace('=', " "));
-            }
-            let tokens = Tokens::parse(&text)?;
             config::check_listen(&listen, &tokens, dev_rls_header)?;
             if dev_rls_header {
                 tracing::warn!(

@@ -358,7 +358,8 @@ impl Zava {
     ) -> Result<Json<T>, CallToolResult> {
         let started = Instant::now();
         let call_id = format!("{:08x}", self.state.next_call.fetch_add(1, Ordering::Relaxed));
-        let outcome = self.call_inner::<T>(ctx, sql, params, &call_id).await;
+        let principal = self.principal(ctx);
+        let outcome = self.call_inner::<T>(principal, ctx, sql, params, &call_id).await;
         let elapsed = started.elapsed();
         let (label, code) = match &outcome {
             Ok(_) => ("ok", None),
@@ -366,7 +367,7 @@ impl Zava {
             Err(None) => ("cancelled", None),
         };
         self.state.metrics.record(tool, label, elapsed);
-        let principal = self.principal(ctx).map(|p| p.to_string()).unwrap_or_default();
+        let principal = principal.map(|p| p.to_string()).unwrap_or_default();
         let ms = elapsed.as_secs_f64() * 1000.0;
         if elapsed > self.state.slow_call {
             tracing::warn!(call_id, tool, principal, duration_ms = ms, outcome = label, code, "slow call");
@@ -384,12 +385,13 @@ impl Zava {
 
     async fn call_inner<T: DeserializeOwned>(
         &self,
+        principal: Option<Uuid>,
         ctx: &RequestContext<RoleServer>,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
         call_id: &str,
     ) -> Result<T, Option<ToolFailure>> {
-        let Some(principal) = self.principal(ctx) else {
+        let Some(principal) = principal else {
             return Err(Some(ToolFailure::new(
                 Code::AuthorizationError,
                 "no principal: this connection is not signed in",
