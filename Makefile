@@ -1,5 +1,5 @@
 # Zava: the single entry point. See README.md.
-.PHONY: demo test bench setup stop unit fmt clippy
+.PHONY: demo test bench setup stop unit fmt lint clippy
 
 ## make demo: private PostgreSQL with the zava extension and demo data (Ctrl-C stops it)
 demo:
@@ -28,5 +28,11 @@ unit:
 fmt:
 	cargo fmt --all
 
+## make lint: what CI checks (formatting and clippy on every crate, the extension included)
+lint:
+	bash scripts/lint.sh
+
+## make clippy: clippy -D warnings on every crate, the extension included (it needs `make setup` first)
 clippy:
-	cargo clippy --workspace --exclude zava_pg_ext -- -D warnings
+	cargo clippy --workspace --exclude zava_pg_ext --all-targets -- -D warnings
+	cargo clippy -p zava_pg_ext --features "pg15 pg_test" --all-targets -- -D warnings

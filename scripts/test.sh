@@ -3,7 +3,9 @@
 #   1. unit tests of the pure crates (cargo test)
 #   2. #[pg_test]s of the extension (cargo pgrx test, in a throwaway cluster)
 #   3. the SQL regression suite (pg_regress, psql sessions as each role)
-#   4. end-to-end scripts in tests/e2e (real clusters: demo, dump/restore)
+#   4. end-to-end scripts in tests/e2e (real clusters: demo, dump/restore,
+#      upgrades from every released version, the MCP bridge)
+#   (0. first, the lints: cargo fmt --check and clippy -D warnings on every crate)
 # Exits non-zero if anything failed. Needs no network beyond the registries
 # that scripts/setup.sh uses; takes a few minutes on a warm machine.
 source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
@@ -26,6 +28,13 @@ cargo_tally() { # cargo_tally SUITE LOG EXIT
 }
 
 bash "${ZAVA_ROOT}/scripts/setup.sh" || die "setup failed"
+
+log "0/4 lint (cargo fmt --check, clippy -D warnings on every crate)"
+bash "${ZAVA_ROOT}/scripts/lint.sh" 2>&1 | tee "${OUT}/lint.log"
+rc=${PIPESTATUS[0]}
+p=$(grep -c '^ok ' "${OUT}/lint.log"); f=$(grep -c '^not ok ' "${OUT}/lint.log")
+if [ "${rc}" != 0 ] && [ "${f}" = 0 ]; then f=1; fi
+tally "lint" "${p}" "${f}"
 
 log "1/4 unit tests (cargo test)"
 cargo test --workspace --exclude zava_pg_ext 2>&1 | tee "${OUT}/unit.log"

@@ -32,15 +32,71 @@ const MAX_ANSWER_BYTES: usize = 4 << 20;
 const TEMP_FILE_LIMIT_KB: &CStr = c"65536";
 const WORK_MEM: &CStr = c"16MB";
 
-// timeout.h is not among pgrx's bindings; these are its stable C entry points.
-unsafe extern "C-unwind" {
-    fn get_timeout_active(id: c_int) -> bool;
-    fn get_timeout_finish_time(id: c_int) -> pg_sys::TimestampTz;
-    fn enable_timeout_at(id: c_int, fin_time: pg_sys::TimestampTz);
-    fn disable_timeout(id: c_int, keep_indicator: bool);
+/// `utils/timeout.h`, which pgrx does not bind. The raw declarations stay
+/// private; callers get wrappers that pass through `pg_guard_ffi_boundary`, so an
+/// `ereport(ERROR/FATAL)` inside (e.g. for an unregistered timeout id) becomes a
+/// Rust panic that pgrx re-raises, never a longjmp across Rust frames.
+mod timeout {
+    use std::ffi::c_int;
+
+    use pgrx::pg_sys::{self, ffi::pg_guard_ffi_boundary};
+
+    /// `STATEMENT_TIMEOUT` of `enum TimeoutId`, read from the `utils/timeout.h`
+    /// this build compiles against (see `build.rs`), never typed by hand.
+    pub const STATEMENT_TIMEOUT: c_int = parse_c_int(env!("ZAVA_PG_STATEMENT_TIMEOUT"));
+
+    // PostgreSQL 15: `TimeoutId` is a C enum, passed as an int.
+    unsafe extern "C-unwind" {
+        fn get_timeout_active(id: c_int) -> bool;
+        fn get_timeout_finish_time(id: c_int) -> pg_sys::TimestampTz;
+        fn enable_timeout_at(id: c_int, fin_time: pg_sys::TimestampTz);
+        fn disable_timeout(id: c_int, keep_indicator: bool);
+    }
+
+    /// Whether the statement timeout is armed, and when it fires.
+    ///
+    /// # Safety
+    /// Main thread of a backend.
+    pub unsafe fn statement_deadline() -> Option<pg_sys::TimestampTz> {
+        // SAFETY: plain reads of timeout.c's state, guarded.
+        unsafe {
+            pg_guard_ffi_boundary(|| {
+                get_timeout_active(STATEMENT_TIMEOUT).then(|| get_timeout_finish_time(STATEMENT_TIMEOUT))
+            })
+        }
+    }
+
+    /// Arms the statement timeout to fire at `at`.
+    ///
+    /// # Safety
+    /// Main thread of a backend.
+    pub unsafe fn set_statement_deadline(at: pg_sys::TimestampTz) {
+        // SAFETY: STATEMENT_TIMEOUT is registered by every backend at start-up.
+        unsafe { pg_guard_ffi_boundary(|| enable_timeout_at(STATEMENT_TIMEOUT, at)) }
+    }
+
+    /// Disarms the statement timeout.
+    ///
+    /// # Safety
+    /// Main thread of a backend.
+    pub unsafe fn clear_statement_deadline() {
+        // SAFETY: as above.
+        unsafe { pg_guard_ffi_boundary(|| disable_timeout(STATEMENT_TIMEOUT, false)) }
+    }
+
+    const fn parse_c_int(s: &str) -> c_int {
+        let b = s.as_bytes();
+        assert!(!b.is_empty(), "empty number");
+        let mut i = 0;
+        let mut v: c_int = 0;
+        while i < b.len() {
+            assert!(b[i].is_ascii_digit(), "not a number");
+            v = v * 10 + (b[i] - b'0') as c_int;
+            i += 1;
+        }
+        v
+    }
 }
-/// `STATEMENT_TIMEOUT` in PostgreSQL 15's `enum TimeoutId`.
-const STATEMENT_TIMEOUT: c_int = 3;
 
 const HINT: &str = "Send exactly one read-only SELECT over tables in schema retail, using ordinary built-in functions.";
 
@@ -420,18 +476,18 @@ unsafe fn execute(text: &CStr, max_rows: usize, timeout_ms: i32) -> Value {
             );
         }
         // Our deadline, unless the statement already has an earlier one.
-        let outer = get_timeout_active(STATEMENT_TIMEOUT).then(|| get_timeout_finish_time(STATEMENT_TIMEOUT));
+        let outer = timeout::statement_deadline();
         let ours = pg_sys::GetCurrentTimestamp() + timeout_ms as i64 * 1000;
         if outer.is_none_or(|o| ours < o) {
-            enable_timeout_at(STATEMENT_TIMEOUT, ours);
+            timeout::set_statement_deadline(ours);
         }
         // The deadline is ours only while the query runs: put the outer one
         // back on every path, or a caller that catches our error (an exception
         // block) would be cancelled later by a timer it never set.
         let answer = PgTryBuilder::new(|| Spi::connect(|_client| read_rows(text, max_rows)))
             .finally(|| match outer {
-                Some(o) => enable_timeout_at(STATEMENT_TIMEOUT, o),
-                None => disable_timeout(STATEMENT_TIMEOUT, false),
+                Some(o) => timeout::set_statement_deadline(o),
+                None => timeout::clear_statement_deadline(),
             })
             .execute();
         pg_sys::AtEOXact_GUC(true, nest);
