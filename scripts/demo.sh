@@ -29,6 +29,12 @@ MCP_LISTEN="${ZAVA_MCP_LISTEN:-127.0.0.1:8765}"
 MCP_BIN="${ZAVA_ROOT}/target/$([ "${BUILD}" = release ] && echo release || echo debug)/zava-mcp"
 if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
     bash "${ZAVA_ROOT}/scripts/setup.sh"
+    # Installing overwrites the library file that running backends have mapped:
+    # stop a demo cluster left running first (it starts again below).
+    if [ -z "${DATABASE_URL:-}" ] && [ -f "${DIR}/data/PG_VERSION" ] && cluster_running "${DIR}"; then
+        log "stopping the running demo cluster to install the new build"
+        cluster_stop "${DIR}"
+    fi
     install_extension "${BUILD}"
     log "building zava-mcp (${BUILD})"
     (cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp $([ "${BUILD}" = release ] && echo --release))
@@ -51,6 +57,13 @@ fi
 psql_admin() { "${PG_BIN}/psql" "${URL}" -v ON_ERROR_STOP=1 -qAt "$@"; }
 
 psql_admin -c "CREATE EXTENSION IF NOT EXISTS zava CASCADE" 2>&1 | grep -v '^NOTICE' || true
+# A demo made by an older build is upgraded in place (its data kept), so it
+# never silently serves old SQL with a new library (docs/releases.md).
+ext_version() { psql_admin -c "SELECT extversion FROM pg_extension WHERE extname = 'zava'"; }
+was="$(ext_version)"
+psql_admin -c "SET client_min_messages = warning" -c "ALTER EXTENSION zava UPDATE"
+now="$(ext_version)"
+if [ "${was}" != "${now}" ]; then log "upgraded the zava extension from ${was} to ${now} (data kept)"; fi
 has_data="$(psql_admin -c "SELECT EXISTS (SELECT FROM retail.stores) OR EXISTS (SELECT FROM retail.orders) OR EXISTS (SELECT FROM zava.principals)")"
 loaded=0
 if [ "${has_data}" = t ]; then

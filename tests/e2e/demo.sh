@@ -31,6 +31,38 @@ bash "${ZAVA_ROOT}/scripts/demo.sh" start > "${ZAVA_ROOT}/target/e2e-demo-2.log"
 expect "a second run reuses the cluster and does not reload" grep -q "not loading demo data" "${ZAVA_ROOT}/target/e2e-demo-2.log"
 expect_eq "a second run keeps the same data" "$(env_psql postgres "SELECT count(*) FROM retail.orders")" "${orders}"
 
+expect_eq "the demo runs the installed version of the extension" \
+    "$(env_psql postgres "SELECT installed_version = default_version FROM pg_available_extensions WHERE name = 'zava'")" "t"
+
+# A demo made by older scripts gets today's settings: the running cluster is
+# restarted with them, its data kept.
+sed -i 's/^work_mem = .*/work_mem = 1MB/' "${ZAVA_DEMO_DIR}/data/zava.conf"
+as_pg_user "${PG_BIN}/pg_ctl" -D "${ZAVA_DEMO_DIR}/data" reload >/dev/null; sleep 0.5
+expect_eq "(an older setting is in force)" "$(env_psql postgres "SHOW work_mem")" "1MB"
+bash "${ZAVA_ROOT}/scripts/demo.sh" start > "${ZAVA_ROOT}/target/e2e-demo-3.log" 2>&1
+expect "a rerun notices changed cluster settings and restarts" grep -q "settings changed: restarting" "${ZAVA_ROOT}/target/e2e-demo-3.log"
+expect_eq "and today's settings are in force" "$(env_psql postgres "SHOW work_mem")" "16MB"
+expect_eq "with the data kept" "$(env_psql postgres "SELECT count(*) FROM retail.orders")" "${orders}"
+pid="$(head -n1 "${ZAVA_DEMO_DIR}/data/postmaster.pid")"
+expect "the demo cluster runs under an address-space ceiling" \
+    test "$(awk '/^Max address space/ {print $4}' "/proc/${pid}/limits")" != unlimited
+
+# A demo made by an older release is upgraded in place by the next run.
+current="$(env_psql postgres "SELECT default_version FROM pg_available_extensions WHERE name = 'zava'")"
+older="$(ls "${ZAVA_ROOT}"/sql/released/ | sed -n 's/^zava--\(.*\)\.sql$/\1/p' | grep -vx "${current}" | sort -V | head -n1)"
+if [ -n "${older}" ]; then
+    ext_dir="$("${PG_CONFIG}" --sharedir)/extension"
+    cp "${ZAVA_ROOT}/sql/released/zava--${older}.sql" "${ext_dir}/"
+    q "${P}" postgres postgres -c "CREATE DATABASE zava_old"
+    q "${P}" postgres zava_old -c "SET client_min_messages = warning" -c "CREATE EXTENSION zava VERSION '${older}' CASCADE"
+    DATABASE_URL="postgresql://postgres@127.0.0.1:${P}/zava_old" bash "${ZAVA_ROOT}/scripts/demo.sh" start \
+        > "${ZAVA_ROOT}/target/e2e-demo-old.log" 2>&1
+    expect "a demo made by ${older} is upgraded by make demo" grep -q "upgraded the zava extension from ${older} to ${current}" "${ZAVA_ROOT}/target/e2e-demo-old.log"
+    expect_eq "and runs ${current}" "$(q "${P}" postgres zava_old -c "SELECT extversion FROM pg_extension WHERE extname = 'zava'")" "${current}"
+else
+    echo "# no release older than ${current} yet: the in-place upgrade of an old demo is tested from the next version on"
+fi
+
 # Serving in the foreground; a signal stops the cluster cleanly.
 bash "${ZAVA_ROOT}/scripts/demo.sh" stop >/dev/null 2>&1
 bash "${ZAVA_ROOT}/scripts/demo.sh" > "${ZAVA_ROOT}/target/e2e-demo-serve.log" 2>&1 &
