@@ -96,13 +96,38 @@ mod tests {
 
     #[pg_test]
     fn a_failed_load_writes_nothing() {
-        // A bad call inside a subtransaction leaves no rows behind.
-        let r = Spi::get_one::<String>(
-            "DO $$ BEGIN PERFORM zava.generate_demo_data(0); EXCEPTION WHEN invalid_parameter_value THEN NULL; END $$;
-             SELECT 'done'",
+        // Make the load fail part-way: when the first orders go in, stores,
+        // products, customers and principals are already written. The trigger
+        // says which case it saw (only the part-way one is caught), so the test
+        // cannot pass on an early refusal. (pgrx re-raises errors that pass
+        // through Rust with a known SQLSTATE only: custom codes would not survive.)
+        Spi::run(
+            "CREATE FUNCTION pg_temp.fail_load() RETURNS trigger LANGUAGE plpgsql AS $$
+             BEGIN
+                 IF EXISTS (SELECT FROM retail.stores) AND EXISTS (SELECT FROM retail.customers) THEN
+                     RAISE EXCEPTION 'injected failure part-way' USING ERRCODE = 'triggered_action_exception';
+                 END IF;
+                 RAISE EXCEPTION 'injected failure before anything was written' USING ERRCODE = 'raise_exception';
+             END $$;
+             CREATE TRIGGER fail_load BEFORE INSERT ON retail.orders
+                 FOR EACH STATEMENT EXECUTE FUNCTION pg_temp.fail_load();
+             CREATE TEMP TABLE outcome (caught text);
+             DO $$ BEGIN
+                 PERFORM zava.generate_demo_data(0.01, 7, '2024-06-30');
+                 INSERT INTO outcome VALUES ('loaded');
+             EXCEPTION WHEN triggered_action_exception THEN
+                 INSERT INTO outcome VALUES ('failed part-way');
+             END $$;",
+        )
+        .expect("the failed load is caught");
+        assert_eq!(one::<String>("SELECT caught FROM outcome"), "failed part-way");
+        let left = one::<String>(
+            "SELECT concat_ws(' ', (SELECT count(*) FROM retail.stores), (SELECT count(*) FROM retail.products),
+                    (SELECT count(*) FROM retail.customers), (SELECT count(*) FROM retail.orders),
+                    (SELECT count(*) FROM retail.order_items), (SELECT count(*) FROM retail.daily_store_sales),
+                    (SELECT count(*) FROM zava.principals), (SELECT count(*) FROM zava.principal_stores))",
         );
-        assert!(r.is_ok());
-        assert_eq!(one::<i64>("SELECT count(*) FROM retail.stores"), 0);
+        assert_eq!(left, "0 0 0 0 0 0 0 0", "rows left behind by a failed load");
     }
 
     #[pg_test]

@@ -1,4 +1,4 @@
--- What DROP EXTENSION does (documented in docs/data-lifecycle.md): it removes
+-- What DROP EXTENSION does (documented in docs/design.md, "Data lifecycle"): it removes
 -- the extension's tables and their rows (back up with pg_dump first: the rows
 -- are in the dump), and keeps the cluster-wide roles, so a new CREATE EXTENSION
 -- works and starts empty.
