@@ -13,7 +13,12 @@ mod analytics;
 mod demo;
 mod errors;
 mod identity;
+mod memory;
 mod query_gate;
+
+/// Rust allocations never fail under a query's memory budget (see `memory.rs`).
+#[global_allocator]
+static ALLOCATOR: memory::BudgetAwareAllocator = memory::BudgetAwareAllocator;
 
 pgrx::extension_sql_file!("../../sql/schema.sql", name = "schema", bootstrap);
 pgrx::extension_sql_file!("../../sql/rollups.sql", name = "rollups", requires = ["schema"]);

@@ -7,9 +7,16 @@
 //!    window functions, type conversions) and every function, type and relation
 //!    is checked against the allow-lists in `zava_core::gate`. No data-modifying
 //!    CTE, no locking clause, no utility statement, no TABLESAMPLE.
+//!    Memory amplifiers are refused by their shape (`format` widths, long or
+//!    computed replacements, `char(n)`/`bit(n)` padding, recursive `UNION`).
 //! 3. The *same text* runs through a read-only SPI cursor, as the caller (RLS
 //!    applies), with a statement timeout, `temp_file_limit` and `work_mem`
-//!    capped, reading at most `max_rows` rows and 4 MiB of answer, then stopping.
+//!    capped and no parallel workers, reading one row at a time, at most
+//!    `max_rows` rows and 4 MiB of answer (each value's size is checked before
+//!    it is converted), then stopping.
+//! 4. Steps 1–3 run under a memory budget (`memory.rs`): past 128 MiB more
+//!    address space the query fails with 53200 instead of growing the backend
+//!    until the OOM killer restarts the server.
 //!
 //! Read-only SPI is a second wall, not the first: the gate is the barrier.
 
@@ -19,8 +26,7 @@ use std::ffi::{CStr, CString, c_int, c_void};
 use pgrx::pg_sys::{self, NodeTag};
 use pgrx::prelude::*;
 use pgrx::{PgList, PgTryBuilder};
-use serde_json::{Map, Value, json};
-use zava_core::gate::{self, Function, Site};
+use zava_core::gate::{self, Arg, Function, Site};
 
 use crate::errors::{raise, raise_hint};
 
@@ -31,6 +37,10 @@ const MAX_ANSWER_BYTES: usize = 4 << 20;
 /// Caps on the work one query may do while it runs (restored afterwards).
 const TEMP_FILE_LIMIT_KB: &CStr = c"65536";
 const WORK_MEM: &CStr = c"16MB";
+/// Address space one safe query may add to its backend (parse, analysis, run and
+/// answer), so that 8 at once stay near 1 GiB. Ordinary analytics over the
+/// retail tables need a few MiB: sorts and hashes spill to disk past `work_mem`.
+const MEMORY_BUDGET_BYTES: u64 = 128 << 20;
 
 /// `utils/timeout.h`, which pgrx does not bind. The raw declarations stay
 /// private; callers get wrappers that pass through `pg_guard_ffi_boundary`, so an
@@ -105,15 +115,17 @@ const HINT: &str = "Send exactly one read-only SELECT over tables in schema reta
 /// Rows are arrays, so column order and duplicate names survive.
 ///
 /// Errors: 0A000 statement kind not allowed, 42501 function/relation/type not
-/// allowed, 42601 syntax (with the position), 57014 timeout, 22023/22004 bad
-/// arguments; anything the query itself raises keeps its own SQLSTATE.
+/// allowed, 54000 a memory amplifier refused by its shape, 53200 the query
+/// needed more than its memory budget, 42601 syntax (with the position), 57014
+/// timeout, 22023/22004 bad arguments; anything the query itself raises keeps
+/// its own SQLSTATE.
 #[pg_extern(volatile, parallel_unsafe)]
 #[search_path(pg_catalog, retail, pg_temp)]
 fn safe_query(
     sql: Option<&str>,
     max_rows: default!(Option<i32>, 100),
     timeout_ms: default!(Option<i32>, 10000),
-) -> pgrx::JsonB {
+) -> JsonbText {
     let (Some(sql), Some(max_rows), Some(timeout_ms)) = (sql, max_rows, timeout_ms) else {
         raise(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "sql, max_rows and timeout_ms must not be NULL");
     };
@@ -132,11 +144,57 @@ fn safe_query(
     let Ok(text) = CString::new(sql) else {
         raise(PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE, "the query contains a NUL character");
     };
-    // SAFETY: `text` outlives every use below; all pointers come from Postgres.
-    unsafe {
-        let query = analyze(&text);
-        check_tree(query);
-        pgrx::JsonB(execute(&text, max_rows as usize, timeout_ms))
+    let answer = PgTryBuilder::new(|| {
+        crate::memory::with_budget(MEMORY_BUDGET_BYTES, || {
+            // SAFETY: `text` outlives every use below; all pointers come from Postgres.
+            unsafe {
+                let query = analyze(&text);
+                check_tree(query);
+                execute(&text, max_rows as usize, timeout_ms)
+            }
+        })
+    })
+    .catch_when(PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY, |_| {
+        raise_hint(
+            PgSqlErrorCode::ERRCODE_OUT_OF_MEMORY,
+            format!(
+                "the query needed more than {} MiB of memory, the limit for one safe query",
+                MEMORY_BUDGET_BYTES >> 20
+            ),
+            "Aggregate fewer or smaller values (string_agg, array_agg, json_agg over many rows), filter first, or add LIMIT.",
+        )
+    })
+    .execute();
+    JsonbText(answer)
+}
+
+/// A `jsonb` result built as JSON text and handed to `jsonb_in` once (no
+/// intermediate `serde_json::Value` of the whole answer).
+pub struct JsonbText(Vec<u8>);
+
+pgrx::impl_sql_translatable!(JsonbText, "jsonb");
+
+impl IntoDatum for JsonbText {
+    fn into_datum(self) -> Option<pg_sys::Datum> {
+        let text = CString::new(self.0).expect("JSON text has no NUL bytes (they are escaped)");
+        // SAFETY: jsonb_in takes one cstring argument and returns a jsonb datum.
+        unsafe { pgrx::direct_function_call_as_datum(pg_sys::jsonb_in, &[Some(text.as_ptr().into())]) }
+    }
+
+    fn type_oid() -> pg_sys::Oid {
+        pg_sys::JSONBOID
+    }
+}
+
+// SAFETY: returns the datum `into_datum` built (a jsonb made by jsonb_in in the
+// function's memory context), exactly as pgrx does for its own `JsonB`.
+unsafe impl pgrx::callconv::BoxRet for JsonbText {
+    unsafe fn box_into<'fcx>(self, fcinfo: &mut pgrx::callconv::FcInfo<'fcx>) -> pgrx::datum::Datum<'fcx> {
+        match self.into_datum() {
+            // SAFETY: a valid jsonb datum for this call.
+            Some(datum) => unsafe { fcinfo.return_raw_datum(datum) },
+            None => fcinfo.return_null(),
+        }
     }
 }
 
@@ -299,6 +357,82 @@ fn not_supported(message: &str) -> Refusal {
     (PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, message.to_string())
 }
 
+/// A memory amplifier, refused by its shape before anything runs.
+fn too_big(message: String) -> Refusal {
+    (PgSqlErrorCode::ERRCODE_PROGRAM_LIMIT_EXCEEDED, message)
+}
+
+/// Refuses `char(n)`/`bit(n)` values padded past `gate::MAX_PADDED_LENGTH`.
+///
+/// # Safety
+/// `node` must be an expression node of an analysed tree.
+unsafe fn check_padding(node: *mut pg_sys::Node) -> Result<(), Refusal> {
+    // SAFETY: exprType/exprTypmod accept any expression node.
+    unsafe {
+        let ty = pg_sys::exprType(node);
+        if ![pg_sys::BPCHAROID, pg_sys::BITOID, pg_sys::BPCHARARRAYOID, pg_sys::BITARRAYOID].contains(&ty) {
+            return Ok(());
+        }
+        let name = if ty == pg_sys::BPCHAROID {
+            "bpchar"
+        } else if ty == pg_sys::BITOID {
+            "bit"
+        } else if ty == pg_sys::BPCHARARRAYOID {
+            "_bpchar"
+        } else {
+            "_bit"
+        };
+        gate::check_padded_length(name, pg_sys::exprTypmod(node)).map_err(too_big)
+    }
+}
+
+/// Refuses calls of built-ins whose arguments make them memory amplifiers
+/// (`zava_core::gate::check_call_shape`).
+///
+/// # Safety
+/// `f` must be a FuncExpr of an analysed tree whose function passed the allow-list.
+unsafe fn check_shape(f: *mut pg_sys::FuncExpr) -> Result<(), Refusal> {
+    // SAFETY: catalog look-ups by a valid OID; reading the argument list.
+    unsafe {
+        let name = cstr_or(pg_sys::get_func_name((*f).funcid), "?");
+        if !matches!(name.as_str(), "format" | "replace" | "regexp_replace" | "overlay" | "translate") {
+            return Ok(());
+        }
+        let args: Vec<Arg> =
+            PgList::<pg_sys::Node>::from_pg((*f).args).iter_ptr().map(|a| constant_argument(a)).collect();
+        gate::check_call_shape(&name, &args).map_err(too_big)
+    }
+}
+
+/// A call argument as the shape rules see it: a constant's text, or computed.
+///
+/// # Safety
+/// `node` must be an expression node of an analysed tree.
+unsafe fn constant_argument(node: *mut pg_sys::Node) -> Arg {
+    // SAFETY: a Const's value is a valid datum of its type; the output
+    // function of a built-in type returns a palloc'd C string.
+    unsafe {
+        let mut node = node;
+        while (*node).type_ == NodeTag::T_RelabelType {
+            node = (*(node as *mut pg_sys::RelabelType)).arg.cast();
+        }
+        if (*node).type_ != NodeTag::T_Const {
+            return Arg::Computed;
+        }
+        let c = node as *mut pg_sys::Const;
+        if (*c).constisnull {
+            return Arg::Const(None);
+        }
+        let mut output = pg_sys::InvalidOid;
+        let mut varlena = false;
+        pg_sys::getTypeOutputInfo((*c).consttype, &mut output, &mut varlena);
+        let text = pg_sys::OidOutputFunctionCall(output, (*c).constvalue);
+        let value = CStr::from_ptr(text).to_string_lossy().into_owned();
+        pg_sys::pfree(text.cast());
+        Arg::Const(Some(value))
+    }
+}
+
 /// # Safety
 /// `node` must be a valid node of an analysed tree.
 unsafe fn check_node(node: *mut pg_sys::Node) -> Result<(), Refusal> {
@@ -313,8 +447,11 @@ unsafe fn check_node(node: *mut pg_sys::Node) -> Result<(), Refusal> {
                     pg_sys::CoercionForm::COERCE_EXPLICIT_CALL | pg_sys::CoercionForm::COERCE_SQL_SYNTAX => Site::Call,
                     _ => Site::Cast,
                 };
-                check_function(site, (*f).funcid)
+                check_function(site, (*f).funcid)?;
+                check_padding(node)?;
+                check_shape(f)
             }
+            T_Const | T_RelabelType => check_padding(node),
             T_OpExpr | T_DistinctExpr | T_NullIfExpr => {
                 let op = node as *mut pg_sys::OpExpr;
                 pg_sys::set_opfuncid(op);
@@ -337,9 +474,13 @@ unsafe fn check_node(node: *mut pg_sys::Node) -> Result<(), Refusal> {
             T_CoerceViaIO => {
                 let c = node as *mut pg_sys::CoerceViaIO;
                 check_type((*c).resulttype)?;
-                check_type(pg_sys::exprType((*c).arg.cast()))
+                check_type(pg_sys::exprType((*c).arg.cast()))?;
+                check_padding(node)
             }
-            T_ArrayCoerceExpr => check_type((*(node as *mut pg_sys::ArrayCoerceExpr)).resulttype),
+            T_ArrayCoerceExpr => {
+                check_type((*(node as *mut pg_sys::ArrayCoerceExpr)).resulttype)?;
+                check_padding(node)
+            }
             T_MinMaxExpr => check_type((*(node as *mut pg_sys::MinMaxExpr)).minmaxtype),
             T_SubscriptingRef => check_type((*(node as *mut pg_sys::SubscriptingRef)).refcontainertype),
             T_CoerceToDomain => Err(not_supported("domain types are not allowed in a safe query")),
@@ -365,6 +506,19 @@ unsafe fn check_query(q: *mut pg_sys::Query) -> Result<(), Refusal> {
         }
         if !(*q).rowMarks.is_null() || (*q).hasForUpdate {
             return Err(not_supported("locking clauses (FOR UPDATE/SHARE) are not allowed"));
+        }
+        for cte in PgList::<pg_sys::CommonTableExpr>::from_pg((*q).cteList).iter_ptr() {
+            let body = (*cte).ctequery as *mut pg_sys::Query;
+            if (*cte).cterecursive && !body.is_null() && (*body.cast::<pg_sys::Node>()).type_ == NodeTag::T_Query {
+                let ops = (*body).setOperations as *mut pg_sys::SetOperationStmt;
+                if !ops.is_null() && !(*ops).all {
+                    return Err(too_big(
+                        "WITH RECURSIVE … UNION keeps every row it has seen in memory (its hash table never \
+                         spills); use UNION ALL, with a stop condition"
+                            .into(),
+                    ));
+                }
+            }
         }
         for rte in PgList::<pg_sys::RangeTblEntry>::from_pg((*q).rtable).iter_ptr() {
             match (*rte).rtekind {
@@ -449,11 +603,12 @@ unsafe fn cstr_or(p: *const std::ffi::c_char, fallback: &str) -> String {
     }
 }
 
-/// Runs the gated text through a read-only cursor with the limits in place.
+/// Runs the gated text through a read-only cursor with the limits in place;
+/// returns the answer as JSON text.
 ///
 /// # Safety
 /// Must run inside a transaction, after `analyze`/`check_tree` accepted `text`.
-unsafe fn execute(text: &CStr, max_rows: usize, timeout_ms: i32) -> Value {
+unsafe fn execute(text: &CStr, max_rows: usize, timeout_ms: i32) -> Vec<u8> {
     // SAFETY: GUC and timeout calls of the running backend; both are restored
     // below, and transaction abort restores them on error.
     unsafe {
@@ -461,6 +616,9 @@ unsafe fn execute(text: &CStr, max_rows: usize, timeout_ms: i32) -> Value {
         for (name, value, context) in [
             (c"temp_file_limit", TEMP_FILE_LIMIT_KB, pg_sys::GucContext::PGC_SUSET),
             (c"work_mem", WORK_MEM, pg_sys::GucContext::PGC_USERSET),
+            // Workers are other processes, outside this backend's memory budget.
+            (c"max_parallel_workers_per_gather", c"0", pg_sys::GucContext::PGC_USERSET),
+            (c"jit", c"off", pg_sys::GucContext::PGC_USERSET),
             // Answers are JSON: dates in ISO 8601 whatever the session's style.
             (c"DateStyle", c"ISO, YMD", pg_sys::GucContext::PGC_USERSET),
         ] {
@@ -495,9 +653,33 @@ unsafe fn execute(text: &CStr, max_rows: usize, timeout_ms: i32) -> Value {
     }
 }
 
+/// How one column's values become JSON.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Shape {
+    Bool,
+    Integer,
+    Float,
+    Numeric,
+    /// `json`/`jsonb`: their text is JSON already, embedded as it is.
+    Json,
+    Text,
+}
+
+struct Column {
+    output: pg_sys::Oid,
+    /// `typlen`: -1 for varlena types (whose size is checked before output).
+    len: i16,
+    shape: Shape,
+}
+
+/// Reads the cursor one row at a time into one JSON buffer:
+/// `{"columns": […], "rows": [[…], …], "row_count": n, "truncated": b, "truncated_by": …}`.
+/// Before a value is converted its stored size is compared with what is left of
+/// `MAX_ANSWER_BYTES`, so no value larger than the answer is ever turned into text.
+///
 /// # Safety
 /// Must run inside `Spi::connect`.
-unsafe fn read_rows(text: &CStr, max_rows: usize) -> Value {
+unsafe fn read_rows(text: &CStr, max_rows: usize) -> Vec<u8> {
     // SAFETY: SPI is connected; the portal and tuple tables are SPI's.
     unsafe {
         let portal = pg_sys::SPI_cursor_open_with_args(
@@ -515,77 +697,122 @@ unsafe fn read_rows(text: &CStr, max_rows: usize) -> Value {
         }
         let desc = (*portal).tupDesc;
         let natts = (*desc).natts as usize;
+        let mut out: Vec<u8> = Vec::with_capacity(4096);
+        out.extend_from_slice(b"{\"columns\":[");
         let mut columns = Vec::with_capacity(natts);
-        let mut types = Vec::with_capacity(natts);
         for i in 0..natts {
             let att = (*desc).attrs.as_ptr().add(i);
-            let name = CStr::from_ptr((*att).attname.data.as_ptr()).to_string_lossy().into_owned();
+            let name = CStr::from_ptr((*att).attname.data.as_ptr()).to_string_lossy();
             let ty = cstr_or(pg_sys::format_type_be((*att).atttypid), "?");
-            columns.push(json!({ "name": name, "type": ty }));
-            types.push((*att).atttypid);
+            if i > 0 {
+                out.push(b',');
+            }
+            out.extend_from_slice(b"{\"name\":");
+            json_string(&mut out, &name);
+            out.extend_from_slice(b",\"type\":");
+            json_string(&mut out, &ty);
+            out.push(b'}');
+            let mut output = pg_sys::InvalidOid;
+            let mut varlena = false;
+            pg_sys::getTypeOutputInfo((*att).atttypid, &mut output, &mut varlena);
+            columns.push(Column { output, len: (*att).attlen, shape: shape_of((*att).atttypid) });
         }
-        let mut rows: Vec<Value> = Vec::new();
-        let mut bytes = 0usize;
+        out.extend_from_slice(b"],\"rows\":[");
+        let rows_start = out.len();
+        let mut rows = 0usize;
         let mut truncated_by: Option<&str> = None;
         'fetch: loop {
-            // One row beyond the cap tells us whether the answer was cut.
-            let want = (max_rows + 1 - rows.len()).min(1_000);
-            pg_sys::SPI_cursor_fetch(portal, true, want as i64);
-            let n = pg_sys::SPI_processed as usize;
+            pg_sys::SPI_cursor_fetch(portal, true, 1);
             let table = pg_sys::SPI_tuptable;
-            if n == 0 || table.is_null() {
+            if pg_sys::SPI_processed == 0 || table.is_null() {
                 break;
             }
-            for i in 0..n {
-                if rows.len() == max_rows {
-                    truncated_by = Some("max_rows");
-                    break 'fetch;
+            // One row beyond the cap tells us whether the answer was cut.
+            if rows == max_rows {
+                truncated_by = Some("max_rows");
+                break;
+            }
+            let tuple = *(*table).vals;
+            let row_start = out.len();
+            out.push(if rows > 0 { b',' } else { b'[' });
+            if rows > 0 {
+                out.push(b'[');
+            }
+            for (c, col) in columns.iter().enumerate() {
+                if c > 0 {
+                    out.push(b',');
                 }
-                let tuple = *(*table).vals.add(i);
-                let row: Vec<Value> = (0..natts)
-                    .map(|c| {
-                        let v = pg_sys::SPI_getvalue(tuple, (*table).tupdesc, (c + 1) as c_int);
-                        if v.is_null() { Value::Null } else { to_json(types[c], &CStr::from_ptr(v).to_string_lossy()) }
-                    })
-                    .collect();
-                let row = Value::Array(row);
-                bytes += row.to_string().len();
-                if bytes > MAX_ANSWER_BYTES {
+                let mut isnull = false;
+                let datum = pg_sys::SPI_getbinval(tuple, (*table).tupdesc, (c + 1) as c_int, &mut isnull);
+                if isnull {
+                    out.extend_from_slice(b"null");
+                    continue;
+                }
+                // The stored (detoasted) size, before anything is converted.
+                let size = if col.len == -1 { pg_sys::toast_raw_datum_size(datum) } else { 16 };
+                if out.len() - rows_start + size > MAX_ANSWER_BYTES {
+                    out.truncate(row_start);
                     truncated_by = Some("max_bytes");
                     break 'fetch;
                 }
-                rows.push(row);
+                let value = pg_sys::OidOutputFunctionCall(col.output, datum);
+                append_value(&mut out, col.shape, CStr::from_ptr(value).to_bytes());
+                pg_sys::pfree(value.cast());
             }
+            out.push(b']');
             pg_sys::SPI_freetuptable(table);
-            if n < want {
+            if out.len() - rows_start > MAX_ANSWER_BYTES {
+                out.truncate(row_start);
+                truncated_by = Some("max_bytes");
                 break;
             }
+            rows += 1;
         }
         pg_sys::SPI_cursor_close(portal);
-        let mut out = Map::new();
-        out.insert("columns".into(), Value::Array(columns));
-        out.insert("row_count".into(), rows.len().into());
-        out.insert("rows".into(), Value::Array(rows));
-        out.insert("truncated".into(), truncated_by.is_some().into());
-        out.insert("truncated_by".into(), truncated_by.map_or(Value::Null, Value::from));
-        Value::Object(out)
+        out.extend_from_slice(format!("],\"row_count\":{rows},\"truncated\":{}", truncated_by.is_some()).as_bytes());
+        out.extend_from_slice(b",\"truncated_by\":");
+        match truncated_by {
+            Some(t) => json_string(&mut out, t),
+            None => out.extend_from_slice(b"null"),
+        }
+        out.push(b'}');
+        out
     }
 }
 
-/// A column value (its text form) as JSON: numbers as numbers where exact,
-/// JSON as JSON, everything else as text.
-fn to_json(type_oid: pg_sys::Oid, text: &str) -> Value {
+fn shape_of(type_oid: pg_sys::Oid) -> Shape {
     match type_oid {
-        pg_sys::BOOLOID => Value::Bool(text == "t"),
-        pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID | pg_sys::OIDOID => {
-            text.parse::<i64>().map(Value::from).unwrap_or_else(|_| Value::from(text))
-        }
-        pg_sys::FLOAT4OID | pg_sys::FLOAT8OID => match text.parse::<f64>() {
-            Ok(f) if f.is_finite() => Value::from(f),
-            _ => Value::from(text),
-        },
-        pg_sys::NUMERICOID => zava_core::gate::exact_decimal(text).map_or_else(|| Value::from(text), Value::from),
-        pg_sys::JSONOID | pg_sys::JSONBOID => serde_json::from_str(text).unwrap_or_else(|_| Value::from(text)),
-        _ => Value::from(text),
+        pg_sys::BOOLOID => Shape::Bool,
+        pg_sys::INT2OID | pg_sys::INT4OID | pg_sys::INT8OID | pg_sys::OIDOID => Shape::Integer,
+        pg_sys::FLOAT4OID | pg_sys::FLOAT8OID => Shape::Float,
+        pg_sys::NUMERICOID => Shape::Numeric,
+        pg_sys::JSONOID | pg_sys::JSONBOID => Shape::Json,
+        _ => Shape::Text,
     }
+}
+
+/// Appends a column value (its text form) as JSON: numbers as numbers where
+/// exact, JSON as JSON, everything else as a string.
+fn append_value(out: &mut Vec<u8>, shape: Shape, text: &[u8]) {
+    let as_text = String::from_utf8_lossy(text);
+    match shape {
+        Shape::Bool => out.extend_from_slice(if text == b"t" { b"true" } else { b"false" }),
+        // Postgres prints integers as JSON integers.
+        Shape::Integer => out.extend_from_slice(text),
+        Shape::Float => match as_text.parse::<f64>() {
+            Ok(f) if f.is_finite() => out.extend_from_slice(serde_json::Value::from(f).to_string().as_bytes()),
+            _ => json_string(out, &as_text),
+        },
+        Shape::Numeric => match gate::exact_decimal(&as_text) {
+            Some(f) => out.extend_from_slice(serde_json::Value::from(f).to_string().as_bytes()),
+            None => json_string(out, &as_text),
+        },
+        Shape::Json => out.extend_from_slice(text),
+        Shape::Text => json_string(out, &as_text),
+    }
+}
+
+/// Appends `s` as a JSON string literal.
+fn json_string(out: &mut Vec<u8>, s: &str) {
+    serde_json::to_writer(&mut *out, s).expect("writing to a Vec cannot fail");
 }

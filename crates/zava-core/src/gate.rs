@@ -267,6 +267,121 @@ pub fn check_relation(schema: &str, name: &str, relkind: u8) -> Result<(), Strin
     }
 }
 
+/// One argument of a call, as far as the amplifier rules need it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub enum Arg {
+    /// A constant: its text form, or `None` for NULL.
+    Const(Option<String>),
+    /// Anything computed (a column, an expression, a sub-select).
+    Computed,
+}
+
+/// Longest constant replacement `replace`, `regexp_replace` and `overlay` may
+/// insert (bytes). Together with the per-query memory budget this keeps one
+/// call from multiplying its input more than 32-fold.
+pub const MAX_REPLACEMENT_BYTES: usize = 32;
+
+/// Memory amplifiers a query may not use, decided from the call's shape before
+/// anything runs. `Ok` if the call `name(args…)` (a function of `pg_catalog`
+/// already on the allow-list) is bounded:
+/// - `format`: the format string is a constant without width or flags
+///   (`%10s`, `%-10s`, `%*s` pad to any size: `format('%1000000000s', 'x')`
+///   asks for a gigabyte); positions (`%1$s`) are fine.
+/// - `replace(s, from, to)`, `regexp_replace(s, pattern, to[, flags])`:
+///   `to` a constant of at most 32 bytes (and the pattern a constant): each match
+///   inserts `to`, so a long or computed replacement multiplies the input.
+/// - `overlay(s placing r …)`: `r` a constant of at most 32 bytes (placing a
+///   string into itself doubles it, and again in a recursive CTE).
+/// - `translate(s, from, to)`: `to` a constant (the result has at most as many
+///   characters as `s`).
+pub fn check_call_shape(name: &str, args: &[Arg]) -> Result<(), String> {
+    let constant = |i: usize| match args.get(i) {
+        Some(Arg::Const(v)) => Ok(v.as_deref()),
+        _ => Err(i),
+    };
+    let short = |i: usize, what: &str| match constant(i) {
+        Ok(v) if v.is_none_or(|v| v.len() <= MAX_REPLACEMENT_BYTES) => Ok(()),
+        _ => Err(format!(
+            "{name}: the {what} must be a constant of at most {MAX_REPLACEMENT_BYTES} bytes in a safe query \
+             (a long or computed one can multiply the size of the text)"
+        )),
+    };
+    match name {
+        "format" => match constant(0) {
+            Ok(Some(f)) => check_format_string(f),
+            Ok(None) => Ok(()),
+            Err(_) => Err("format: the format string must be a constant in a safe query".into()),
+        },
+        "replace" => short(2, "replacement"),
+        "regexp_replace" => {
+            constant(1).map_err(|_| "regexp_replace: the pattern must be a constant in a safe query".to_string())?;
+            short(2, "replacement")
+        }
+        "overlay" => short(1, "string placed"),
+        "translate" => constant(2)
+            .map(|_| ())
+            .map_err(|_| "translate: the replacement characters must be a constant in a safe query".into()),
+        _ => Ok(()),
+    }
+}
+
+/// `Ok` if a `format()` string has no width or flag: only `%s`, `%I`, `%L`,
+/// `%%`, optionally with a position (`%2$s`).
+pub fn check_format_string(f: &str) -> Result<(), String> {
+    let b = f.as_bytes();
+    let mut i = 0;
+    while i < b.len() {
+        if b[i] != b'%' {
+            i += 1;
+            continue;
+        }
+        i += 1;
+        if b.get(i) == Some(&b'%') {
+            i += 1;
+            continue;
+        }
+        // An optional argument position: digits followed by '$'.
+        let digits = b[i..].iter().take_while(|c| c.is_ascii_digit()).count();
+        if digits > 0 && b.get(i + digits) == Some(&b'$') {
+            i += digits + 1;
+        }
+        match b.get(i) {
+            Some(b's' | b'I' | b'L') => i += 1,
+            _ => {
+                return Err(format!(
+                    "format: widths and flags (as in %10s, %-10s, %*s) are not allowed in a safe query \
+                     (they pad to any size); use %s, %I or %L (format string: {f:?})"
+                ));
+            }
+        }
+    }
+    Ok(())
+}
+
+/// Largest `char(n)` and `bit(n)` a safe query may cast to: both pad every value
+/// to `n`, so `x::char(10485760)` turns each row into 10 MB.
+pub const MAX_PADDED_LENGTH: i32 = 10_000;
+
+/// `Ok` unless a value of type `type_name` (`bpchar`, `bit`, or their arrays)
+/// with this typmod pads beyond `MAX_PADDED_LENGTH` characters or bits.
+/// `varchar(n)` and `varbit(n)` only limit, never pad, so any `n` is fine.
+pub fn check_padded_length(type_name: &str, typmod: i32) -> Result<(), String> {
+    // char(n) stores n + 4 (the varlena header) in its typmod; bit(n) stores n.
+    let n = match type_name {
+        "bpchar" | "_bpchar" => typmod - 4,
+        "bit" | "_bit" => typmod,
+        _ => return Ok(()),
+    };
+    if n > MAX_PADDED_LENGTH {
+        let shown = if type_name.ends_with("bpchar") { "char" } else { "bit" };
+        Err(format!(
+            "{shown}({n}) pads every value to {n}; at most {shown}({MAX_PADDED_LENGTH}) is allowed in a safe query"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
 /// A decimal's value as `f64` when that is exact to the digit (at most 15
 /// significant digits); `None` otherwise (the caller keeps the text).
 pub fn exact_decimal(text: &str) -> Option<f64> {
@@ -345,6 +460,41 @@ mod tests {
         assert_eq!(exact_decimal("NaN"), None);
         assert_eq!(exact_decimal("Infinity"), None);
         assert_eq!(exact_decimal(""), None);
+    }
+
+    #[test]
+    fn amplifier_shapes() {
+        let c = |s: &str| Arg::Const(Some(s.to_string()));
+        let cases: &[(&str, Vec<Arg>, bool)] = &[
+            ("format", vec![c("%s-%s"), c("a"), c("b")], true),
+            ("format", vec![c("%1$s %1$I %2$L %%"), c("a"), c("b")], true),
+            ("format", vec![c("%1000000000s"), c("x")], false),
+            ("format", vec![c("%-5s"), c("x")], false),
+            ("format", vec![c("%*s"), c("9"), c("x")], false),
+            ("format", vec![c("%1$*2$s"), c("x"), c("9")], false),
+            ("format", vec![Arg::Computed, c("x")], false),
+            ("format", vec![Arg::Const(None)], true),
+            ("replace", vec![Arg::Computed, c("-"), c("")], true),
+            ("replace", vec![Arg::Computed, c("a"), c(&"b".repeat(33))], false),
+            ("replace", vec![Arg::Computed, c("a"), Arg::Computed], false),
+            ("regexp_replace", vec![Arg::Computed, c("[0-9]+"), c("#"), c("g")], true),
+            ("regexp_replace", vec![Arg::Computed, Arg::Computed, c("#")], false),
+            ("regexp_replace", vec![Arg::Computed, c("(.*)"), c(&"\\1".repeat(20))], false),
+            ("overlay", vec![Arg::Computed, c("xx"), c("1"), c("2")], true),
+            ("overlay", vec![Arg::Computed, Arg::Computed, c("1")], false),
+            ("translate", vec![Arg::Computed, c("abc"), c("xyz")], true),
+            ("translate", vec![Arg::Computed, c("abc"), Arg::Computed], false),
+            ("upper", vec![Arg::Computed], true),
+        ];
+        for (name, args, ok) in cases {
+            assert_eq!(check_call_shape(name, args).is_ok(), *ok, "{name}({args:?})");
+        }
+        assert!(check_padded_length("bpchar", 10_004).is_ok());
+        assert!(check_padded_length("bpchar", 10_005).is_err());
+        assert!(check_padded_length("_bpchar", 10_485_764).is_err());
+        assert!(check_padded_length("bit", 80_000).is_err());
+        assert!(check_padded_length("varchar", 10_485_764).is_ok(), "varchar never pads");
+        assert!(check_padded_length("bpchar", -1).is_ok(), "plain bpchar has no length");
     }
 
     #[test]
