@@ -6,8 +6,13 @@
 //! per connection (`prepare_cached`) and sent together; if any fails, the
 //! COMMIT turns into a rollback and nothing of the identity survives.
 //!
-//! Retries happen only when the connection fails (getting one, or it dies
-//! mid-call), with exponential backoff; a statement error is never retried.
+//! Retries: a connection that fails *before* the call's statements were sent
+//! (getting one, or preparing on it) is retried with exponential backoff. A
+//! backend that dies *while running* the call is retried at most once, and
+//! never when Postgres itself reports shutdown or crash recovery (SQLSTATE
+//! class 57P, "in recovery mode"): a query that killed its backend must not be
+//! sent again and again into a recovering server. A statement error is never
+//! retried.
 
 use std::time::Duration;
 
@@ -99,12 +104,15 @@ impl Db {
         call_id: &str,
     ) -> Result<Value, Failure> {
         let mut attempt = 0;
+        // Set once a backend died while running this call: one retry is all it gets.
+        let mut died_running = false;
         loop {
             attempt += 1;
             let conn = match self.pool.get().await {
                 Ok(c) => c,
                 Err(e) => {
-                    if attempt <= self.cfg.retries {
+                    let server_down = matches!(&e, deadpool_postgres::PoolError::Backend(b) if server_reports_down(b));
+                    if attempt <= self.cfg.retries && !(died_running && server_down) {
                         self.backoff(attempt, call_id, &e.to_string()).await;
                         continue;
                     }
@@ -123,15 +131,25 @@ impl Db {
                     }
                     return Err(Failure::Cancelled);
                 }
-                Err(RunError::Db(e)) if is_connection_failure(&e) => {
+                Err(RunError::NotSent(e)) if is_connection_failure(&e) => {
                     let _ = Object::take(conn);
-                    if attempt <= self.cfg.retries {
+                    if attempt <= self.cfg.retries && !(died_running && server_reports_down(&e)) {
                         self.backoff(attempt, call_id, &e.to_string()).await;
                         continue;
                     }
                     return Err(unavailable(call_id, &e.to_string()));
                 }
-                Err(RunError::Db(e)) => return Err(Failure::Tool(to_failure(&e, call_id))),
+                Err(RunError::Sent(e)) if is_connection_failure(&e) => {
+                    let _ = Object::take(conn);
+                    if died_running || server_reports_down(&e) || attempt > self.cfg.retries {
+                        warn!(call_id, attempt, error = %e, "the backend died while running the call; not retried");
+                        return Err(unavailable(call_id, &e.to_string()));
+                    }
+                    died_running = true;
+                    warn!(call_id, attempt, error = %e, "the backend died while running the call; retrying once");
+                    continue;
+                }
+                Err(RunError::NotSent(e) | RunError::Sent(e)) => return Err(Failure::Tool(to_failure(&e, call_id))),
             }
         }
     }
@@ -154,8 +172,19 @@ fn unavailable(call_id: &str, error: &str) -> Failure {
 }
 
 enum RunError {
-    Db(tokio_postgres::Error),
+    /// Failed before the call's statements went to the server (preparing them).
+    NotSent(tokio_postgres::Error),
+    /// Failed after they were sent: the server may have run them.
+    Sent(tokio_postgres::Error),
     Cancelled,
+}
+
+/// Postgres said it is shutting down, crashed or is recovering (SQLSTATE class
+/// 57P: admin or crash shutdown, "the database system is in recovery mode",
+/// "… is starting up"): retrying a call that was running would only send it into
+/// the same state again.
+fn server_reports_down(e: &tokio_postgres::Error) -> bool {
+    e.as_db_error().is_some_and(|db| db.code().code().starts_with("57P") || db.message().contains("recovery mode"))
 }
 
 /// The connection failed (closed, I/O error, or the server said so), as
@@ -185,7 +214,8 @@ async fn run(
             conn.prepare_cached("SET LOCAL ROLE zava_agent"),
             conn.prepare_cached(sql),
             conn.prepare_cached("COMMIT"),
-        )?;
+        )
+        .map_err(RunError::NotSent)?;
         // Sent back to back: tokio-postgres pipelines requests polled together.
         let assert_params: [&(dyn ToSql + Sync); 1] = [&principal];
         let (b, a, r, c, k) = tokio::join!(
@@ -195,15 +225,16 @@ async fn run(
             conn.query_one(&call, params),
             conn.execute(&commit, &[]),
         );
-        b?;
-        a?;
-        r?;
-        let row = c?;
-        k?;
-        row.try_get::<_, Value>(0)
+        let sent = |r: Result<u64, tokio_postgres::Error>| r.map_err(RunError::Sent);
+        sent(b)?;
+        sent(a)?;
+        sent(r)?;
+        let row = c.map_err(RunError::Sent)?;
+        sent(k)?;
+        row.try_get::<_, Value>(0).map_err(RunError::Sent)
     };
     tokio::select! {
-        r = work => r.map_err(RunError::Db),
+        r = work => r,
         _ = cancel.cancelled() => Err(RunError::Cancelled),
     }
 }

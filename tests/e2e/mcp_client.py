@@ -3,7 +3,7 @@ official MCP Python SDK over Streamable HTTP and stdio. Prints "ok - ..." /
 "not ok - ..." lines (scripts/test.sh counts them).
 
 Environment: ZAVA_MCP_URL, ZAVA_MCP_BIN, DATABASE_URL (gateway login),
-ZAVA_ADMIN_URL (for pg_stat_activity), SEATTLE_TOKEN, HEAD_OFFICE_TOKEN.
+ZAVA_ADMIN_URL (for pg_stat_activity), ZAVA_PG_PORT, SEATTLE_TOKEN, HEAD_OFFICE_TOKEN.
 """
 
 import asyncio
@@ -46,6 +46,10 @@ def psql(sql):
 # The bridge's backends show their statement, not its parameters.
 ACTIVE_GATE_QUERIES = ("SELECT count(*) FROM pg_stat_activity WHERE usename = 'zava_mcp' AND state = 'active' "
                        "AND query LIKE '%zava.safe_query%'")
+
+
+ACTIVE_GATE_PIDS = ("SELECT pid FROM pg_stat_activity WHERE usename = 'zava_mcp' AND state = 'active' "
+                    "AND query LIKE '%zava.safe_query%'")
 
 
 def error_of(result):
@@ -202,9 +206,76 @@ async def analytics_checks():
               not r.is_error and all(x["store_name"] == "Zava Retail Seattle" for x in r.structured_content["rows"]))
 
 
+class DroppingProxy:
+    """A TCP proxy in front of Postgres that can cut every connection through it
+    at once: a network failure while a call runs, with the server itself fine."""
+
+    def __init__(self, target_port):
+        self.target_port = target_port
+        self.writers = []
+        self.connections = 0
+
+    async def start(self):
+        self.server = await asyncio.start_server(self.handle, "127.0.0.1", 0)
+        return self.server.sockets[0].getsockname()[1]
+
+    async def handle(self, client_r, client_w):
+        self.connections += 1
+        server_r, server_w = await asyncio.open_connection("127.0.0.1", self.target_port)
+        self.writers += [client_w, server_w]
+
+        async def pipe(r, w):
+            try:
+                while data := await r.read(65536):
+                    w.write(data)
+                    await w.drain()
+            except (ConnectionError, OSError):
+                pass
+            finally:
+                w.close()
+
+        await asyncio.gather(pipe(client_r, server_w), pipe(server_r, client_w))
+
+    def drop_all(self):
+        for w in self.writers:
+            w.transport.abort()
+        self.writers = []
+
+
+async def wait_until_running(times=100):
+    seen = "0"
+    for _ in range(times):
+        await asyncio.sleep(0.03)
+        try:
+            seen = psql(ACTIVE_GATE_QUERIES)
+        except subprocess.CalledProcessError:
+            seen = "0"
+        if seen != "0":
+            return True
+    return False
+
+
+async def wait_for_server(seconds=30):
+    for _ in range(seconds * 10):
+        try:
+            psql("SELECT 1")
+            return True
+        except subprocess.CalledProcessError:
+            await asyncio.sleep(0.1)
+    return False
+
+
+# Runs about a second at scale 0.05: long enough to be cut while it runs.
+SLOW = ("SELECT sum(a.quantity * b.quantity) AS zava_retry_probe FROM retail.order_items a, "
+        "(SELECT quantity FROM retail.order_items LIMIT 3000) b")
+
+
 async def retry_check():
-    """Connections that die: idle ones are replaced by the pool; a backend killed
-    mid-query (57P01) makes the bridge retry on a new connection."""
+    """Connections that die. Before a call's statements are sent: retried with
+    backoff (and idle dead connections are replaced by the pool). While a call
+    runs: retried at most once, and never when Postgres reports shutdown or
+    crash recovery (57P: a query that kills its backend must not be sent again
+    and again into a recovering server)."""
     async with Http(os.environ["SEATTLE_TOKEN"]) as s:
         await query(s, "SELECT 1")
         killed = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'zava_mcp'")
@@ -212,22 +283,94 @@ async def retry_check():
         check("retry: a dead idle connection is replaced by the pool",
               int(killed) >= 1 and not r.is_error and r.structured_content["rows"] == [[2]], killed)
 
-        marker = "zava_retry_probe"
-        sql = f"SELECT sum(a.line_total * b.quantity) AS {marker} FROM retail.order_items a, retail.order_items b"
-        task = asyncio.create_task(query(s, sql))
-        killed = "0"
-        for _ in range(40):
-            await asyncio.sleep(0.05)
-            killed = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'zava_mcp' "
-                          "AND state = 'active' AND query LIKE '%zava.safe_query%'")
-            if killed != "0":
-                break
+        # The server terminates the backend mid-call (57P01): Postgres reports a
+        # shutdown of that backend, so the call is not sent again.
+        task = asyncio.create_task(query(s, SLOW))
+        running = await wait_until_running()
+        killed = psql("SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE usename = 'zava_mcp' "
+                      "AND state = 'active' AND query LIKE '%zava.safe_query%'")
         r = await task
-        check("retry: a backend killed mid-query → the call is retried and succeeds",
-              killed != "0" and not r.is_error and r.structured_content["rows"][0][0] > 0,
-              f"killed={killed} {r.content[0].text[:200] if r.content else ''}")
+        check("retry: a backend terminated mid-call (57P01) is not retried: UNAVAILABLE",
+              running and killed == "1" and r.is_error and error_of(r)["code"] == "UNAVAILABLE",
+              f"running={running} killed={killed} {r.content[0].text[:200] if r.content else ''}")
+
+        # A query that crashes its backend (simulated: SIGKILL whenever it runs),
+        # which makes Postgres restart every backend and recover. Old rule: up to
+        # 3 retries with backoff, each one crashing the server again.
+        kills = 0
+        task = asyncio.create_task(query(s, SLOW))
+        deadline = time.monotonic() + 12
+        while not task.done() and time.monotonic() < deadline:
+            await asyncio.sleep(0.02)
+            try:
+                pids = psql(ACTIVE_GATE_PIDS).split()
+            except subprocess.CalledProcessError:
+                continue  # the server is restarting
+            for pid in pids:
+                try:
+                    os.kill(int(pid), 9)
+                    kills += 1
+                except ProcessLookupError:
+                    pass
+        r = await task
+        check("retry: a call whose backend crashes is retried at most once, never into crash recovery",
+              1 <= kills <= 2 and r.is_error and error_of(r)["code"] == "UNAVAILABLE",
+              f"kills={kills} {r.content[0].text[:200] if r.content else ''}")
+        check("retry: the server recovers and the bridge serves again", await wait_for_server())
+        r = None
+        for _ in range(30):
+            r = await query(s, "SELECT 3 AS answer")
+            if not r.is_error:
+                break
+            await asyncio.sleep(0.2)
+        check("retry: the next call works", r is not None and not r.is_error and r.structured_content["rows"] == [[3]])
         r = await query(s, "SELECT 1 / 0")
         check("retry: a statement error is not retried", r.is_error and error_of(r)["sqlstate"] == "22012")
+
+    # The network drops a running call while the server stays up: retried once.
+    proxy = DroppingProxy(int(os.environ["ZAVA_PG_PORT"]))
+    port = await proxy.start()
+    url = os.environ["DATABASE_URL"].replace(f":{os.environ['ZAVA_PG_PORT']}/", f":{port}/")
+    params = StdioServerParameters(
+        command=BIN, args=["stdio", "--principal", EASTSIDE_PRINCIPAL, "--query-timeout-ms", "20000", "--retry-base-ms", "50"],
+        env={"DATABASE_URL": url, "ZAVA_LOG": "warn", "PATH": os.environ["PATH"]})
+    async with stdio_client(params) as streams:
+        async with ClientSession(streams[0], streams[1]) as s:
+            await s.initialize()
+            task = asyncio.create_task(query(s, SLOW))
+            running = await wait_until_running()
+            before = proxy.connections
+            proxy.drop_all()
+            r = await task
+            check("retry: a connection cut while a call runs (server up) is retried once and succeeds",
+                  running and not r.is_error and r.structured_content["rows"][0][0] > 0 and proxy.connections == before + 1,
+                  f"running={running} connections {before}->{proxy.connections} {r.content[0].text[:200] if r.content else ''}")
+            await wait_for_idle_backends()
+            task = asyncio.create_task(query(s, SLOW))
+            cuts, seen = 0, set()
+            deadline = time.monotonic() + 15
+            while not task.done() and time.monotonic() < deadline and cuts < 5:
+                await asyncio.sleep(0.03)
+                # Cut whenever a backend we have not cut yet runs the call (a cut
+                # backend keeps running until it notices its client is gone).
+                pids = set(psql(ACTIVE_GATE_PIDS).split())
+                if pids - seen:
+                    seen |= pids
+                    proxy.drop_all()
+                    cuts += 1
+            r = await task
+            check("retry: cut again during its retry, the call is not retried a second time: UNAVAILABLE",
+                  cuts == 2 and r.is_error and error_of(r)["code"] == "UNAVAILABLE",
+                  f"cuts={cuts} {r.content[0].text[:200] if r.content else ''}")
+    await wait_for_idle_backends()
+
+
+async def wait_for_idle_backends(seconds=20):
+    """Backends whose client vanished stop at their next client check; wait for them."""
+    for _ in range(seconds * 10):
+        if psql(ACTIVE_GATE_QUERIES) == "0":
+            return
+        await asyncio.sleep(0.1)
 
 
 async def cancel_check():
