@@ -9,8 +9,26 @@ use pgrx::prelude::*;
 
 ::pgrx::pg_module_magic!(name, version);
 
+/// Lets a pg_extern return a type whose `IntoDatum` builds the datum itself.
+macro_rules! box_ret {
+    ($t:ty) => {
+        // SAFETY: returns the datum `into_datum` built in the call's memory
+        // context, exactly as pgrx does for its own types.
+        unsafe impl pgrx::callconv::BoxRet for $t {
+            unsafe fn box_into<'fcx>(self, fcinfo: &mut pgrx::callconv::FcInfo<'fcx>) -> pgrx::datum::Datum<'fcx> {
+                match self.into_datum() {
+                    // SAFETY: a valid datum of the declared return type.
+                    Some(datum) => unsafe { fcinfo.return_raw_datum(datum) },
+                    None => fcinfo.return_null(),
+                }
+            }
+        }
+    };
+}
+
 mod analytics;
 mod demo;
+mod embed;
 mod errors;
 mod identity;
 mod memory;
@@ -32,6 +50,7 @@ pgrx::extension_sql_file!("../../sql/security.sql", name = "security", finalize)
 #[pg_guard]
 pub extern "C-unwind" fn _PG_init() {
     identity::init();
+    embed::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

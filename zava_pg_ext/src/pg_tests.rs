@@ -268,4 +268,41 @@ mod tests {
         assert_eq!(try_sql("SELECT zava.grant_principal('no_such_role', gen_random_uuid())"), "42704");
         assert_eq!(try_sql(&format!("SELECT zava.grant_principal(current_user, '{HEAD_OFFICE}')")), "22023");
     }
+
+    /// The backend's thread count, from /proc.
+    fn threads() -> u32 {
+        let status = std::fs::read_to_string("/proc/self/status").expect("/proc/self/status");
+        status.lines().find_map(|l| l.strip_prefix("Threads:")).and_then(|n| n.trim().parse().ok()).expect("Threads:")
+    }
+
+    #[pg_test]
+    fn embedding_keeps_the_backend_single_threaded() {
+        assert_eq!(threads(), 1, "before");
+        let dims = one::<i32>("SELECT vector_dims(zava.embed('cordless drill'))");
+        assert_eq!(dims, 384);
+        let n = one::<i32>(
+            "SELECT cardinality(zava.embed_batch(array_agg(product_name))) FROM (SELECT 'shovel ' || g AS product_name FROM generate_series(1, 40) g) x",
+        );
+        assert_eq!(n, 40);
+        assert_eq!(threads(), 1, "after embedding, candle and rayon started no thread");
+    }
+
+    #[pg_test]
+    fn embed_agrees_with_the_reference() {
+        // tests/embed/reference.json: computed independently (numpy) by tests/embed/make_reference.py.
+        let text = std::fs::read_to_string(concat!(env!("CARGO_MANIFEST_DIR"), "/../tests/embed/reference.json"))
+            .expect("tests/embed/reference.json");
+        let json: serde_json::Value = serde_json::from_str(&text).unwrap();
+        let cases = json["texts"].as_array().unwrap();
+        assert!(cases.len() >= 12);
+        for case in cases {
+            let t = case["text"].as_str().unwrap();
+            let expected: Vec<f32> =
+                case["embedding"].as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect();
+            let got =
+                Spi::get_one_with_args::<Vec<f32>>("SELECT zava.embed($1)::real[]", &[t.into()]).unwrap().unwrap();
+            let c = zava_embed::cosine(&got, &expected);
+            assert!(c >= 0.999, "cosine {c} for {t:?}");
+        }
+    }
 }

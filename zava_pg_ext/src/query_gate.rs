@@ -186,17 +186,7 @@ impl IntoDatum for JsonbText {
     }
 }
 
-// SAFETY: returns the datum `into_datum` built (a jsonb made by jsonb_in in the
-// function's memory context), exactly as pgrx does for its own `JsonB`.
-unsafe impl pgrx::callconv::BoxRet for JsonbText {
-    unsafe fn box_into<'fcx>(self, fcinfo: &mut pgrx::callconv::FcInfo<'fcx>) -> pgrx::datum::Datum<'fcx> {
-        match self.into_datum() {
-            // SAFETY: a valid jsonb datum for this call.
-            Some(datum) => unsafe { fcinfo.return_raw_datum(datum) },
-            None => fcinfo.return_null(),
-        }
-    }
-}
+box_ret!(JsonbText);
 
 thread_local! {
     static ERROR_POSITION: Cell<c_int> = const { Cell::new(0) };
