@@ -3,7 +3,8 @@
 # A scale-1 demo cluster (452,747 order lines, reused across runs), the release
 # zava-mcp, and zava-bench comparing execute_sales_query over MCP HTTP with a
 # direct tokio-postgres client doing the same per-call transaction and with the
-# raw SQL, at concurrency 1, 8 and 32. Also: zava-mcp's start-up time and memory.
+# raw SQL, at concurrency 1, 8 and 32. Also: zava-mcp's start-up time and memory,
+# and (scripts/bench-embed.sh) zava.embed's load time, memory and texts/s.
 source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
 DIR="${ZAVA_ROOT}/target/bench-cluster"; P="${ZAVA_BENCH_PORT:-5497}"; LISTEN=127.0.0.1:8797
 SECONDS_EACH="${ZAVA_BENCH_SECONDS:-5}"
@@ -21,6 +22,8 @@ psql_admin() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${P}/$1" -XqAt 
 stale() { ! psql_admin "$1" "SELECT to_regclass('retail.daily_product_sales') IS NOT NULL" 2>/dev/null | grep -q t; }
 for db in zava zava_big; do
     if stale "${db}"; then psql_admin postgres "DROP DATABASE IF EXISTS ${db}"; fi
+    # Made by an older release: upgrade in place (docs/releases.md).
+    psql_admin "${db}" "ALTER EXTENSION zava UPDATE" 2>/dev/null || true
 done
 if ! psql_admin postgres "SELECT 1 FROM pg_database WHERE datname = 'zava'" | grep -q 1; then
     log "loading scale-1 demo data (once)"
@@ -79,3 +82,7 @@ SEATTLE="'5a0a0000-0000-4000-8000-000000000001'"
     "SELECT o.order_date, sum(l.line_total), count(DISTINCT o.order_id), sum(l.quantity) FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) WHERE o.status = 'completed' AND o.order_date BETWEEN '2025-11-24' AND '2026-11-23' GROUP BY 1 ORDER BY 1" \
     "store_performance, whole call (quarter)" "SELECT zava.store_performance(NULL, '2026-07-01..2026-09-30')" "-" \
     "store_performance, whole call, one store" "SELECT zava.store_performance(${SEATTLE}, '2026-07-01..2026-09-30')" "-"
+
+echo
+echo "== sentence embeddings in one backend (zava.embed, release build)"
+ZAVA_SKIP_INSTALL=1 bash "${ZAVA_ROOT}/scripts/bench-embed.sh"
