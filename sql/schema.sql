@@ -89,10 +89,14 @@ CREATE TABLE retail.products (
     cost                numeric(12,2) NOT NULL CHECK (cost >= 0),
     base_price          numeric(12,2) NOT NULL CHECK (base_price >= 0),
     created_at          timestamptz NOT NULL DEFAULT now(),
-    updated_at          timestamptz NOT NULL DEFAULT now()
+    updated_at          timestamptz NOT NULL DEFAULT now(),
+    -- Full-text search (0.2.0): always current, never dumped (generated).
+    search_tsv          tsvector GENERATED ALWAYS AS (
+                            to_tsvector('english', sku || ' ' || product_name || ' ' || product_description)) STORED
 );
 CREATE INDEX ON retail.products (category_id);
 CREATE INDEX ON retail.products (type_id);
+CREATE INDEX products_search_tsv ON retail.products USING gin (search_tsv);
 
 -- One embedding per product (filled by the search feature). The model's name
 -- sits beside the vector so a model change is visible and re-embeddable.
@@ -101,7 +105,10 @@ CREATE TABLE retail.product_description_embeddings (
     description_embedding vector(384) NOT NULL,
     model_name            text NOT NULL DEFAULT 'all-MiniLM-L6-v2',
     created_at            timestamptz NOT NULL DEFAULT now(),
-    updated_at            timestamptz NOT NULL DEFAULT now()
+    updated_at            timestamptz NOT NULL DEFAULT now(),
+    -- md5 of the text the vector was made from (zava.embedding_text): a vector
+    -- whose text changed since is stale, and search never uses it (0.2.0).
+    source_md5            text
 );
 CREATE INDEX product_description_embeddings_hnsw
     ON retail.product_description_embeddings USING hnsw (description_embedding vector_cosine_ops);

@@ -264,3 +264,7 @@ GRANT EXECUTE ON FUNCTION zava.revoke_principal(name) TO zava_admin;
 REVOKE EXECUTE ON FUNCTION zava.touch_updated_at() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION zava.setup_demo_logins() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION zava.drop_principal_groups(name, name) FROM PUBLIC;
+
+-- Search (0.2.0): refreshing stored embeddings is for administrators.
+REVOKE EXECUTE ON FUNCTION zava.refresh_embeddings() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zava.refresh_embeddings() TO zava_admin;

@@ -179,6 +179,52 @@ pub struct InventoryArgs {
     pub min_days_of_cover: Option<i32>,
 }
 
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct SearchArgs {
+    /// What the shopper is looking for, in their own words (e.g. "something to
+    /// keep the basement from flooding"); exact tokens such as a SKU, "R-13" or
+    /// "NM-B" work too.
+    pub query_description: String,
+    /// Most products to return (1–1000, default 20).
+    #[schemars(range(min = 1, max = 1000))]
+    pub max_rows: Option<i32>,
+    /// Minimum meaning similarity in percent (0–100, default 30); products that
+    /// match the words exactly are kept whatever their similarity.
+    #[schemars(range(min = 0.0, max = 100.0))]
+    pub similarity_threshold: Option<f32>,
+    /// A store's UUID for its stock (a store manager gets their own store's stock without it).
+    pub store_id: Option<Uuid>,
+    /// Only products in stock at that store (needs a store).
+    pub in_stock_only: Option<bool>,
+}
+
+/// One product found by semantic_search_products.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct FoundProduct {
+    /// 1 = the best match.
+    pub rank: i64,
+    pub product_id: Uuid,
+    pub sku: String,
+    pub product_name: String,
+    pub category: String,
+    /// The base price.
+    pub price: f64,
+    /// Cosine similarity of meaning (0–1); null when the product matched by its words only.
+    pub similarity: Option<f64>,
+    /// Units in stock at the store (null without a store).
+    pub stock: Option<i64>,
+    /// True when the product changed since its embedding was made (it was matched by its words only).
+    pub stale: bool,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+pub struct SearchResult {
+    /// The query as it was searched.
+    pub query: String,
+    /// Best match first.
+    pub rows: Vec<FoundProduct>,
+}
+
 /// An analysis as the database returns it (figures, comparisons, insights).
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
 pub struct Analysis {
@@ -242,6 +288,30 @@ impl Zava {
             &ctx,
             "SELECT zava.safe_query($1, $2, $3)",
             &[&args.postgresql_query, &max_rows, &timeout],
+        )
+        .await
+    }
+
+    #[tool(
+        description = "Find products by what they are for, in the shopper's own words (\"something to keep the basement from flooding\", \"gather round a campfire at home\"): sentence embeddings computed inside the database, combined with full-text search so SKUs and exact terms (\"R-13\", \"NM-B\") also match. Returns the best matches first with price, similarity and, for a store, its stock.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn semantic_search_products(
+        &self,
+        Parameters(a): Parameters<SearchArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<SearchResult>, CallToolResult> {
+        self.call(
+            "semantic_search_products",
+            &ctx,
+            "SELECT zava.semantic_search_products($1, $2, $3, $4, $5)",
+            &[
+                &a.query_description,
+                &a.max_rows.unwrap_or(20),
+                &a.similarity_threshold.unwrap_or(30.0),
+                &a.store_id,
+                &a.in_stock_only.unwrap_or(false),
+            ],
         )
         .await
     }
@@ -550,7 +620,7 @@ mod tests {
         let client = Client.serve(client_io).await.expect("client handshake");
 
         let tools = client.list_all_tools().await.expect("tools/list");
-        assert_eq!(tools.len(), 9);
+        assert_eq!(tools.len(), 10);
         for t in &tools {
             assert!(t.output_schema.is_some(), "{} has an output schema", t.name);
             assert_eq!(t.annotations.as_ref().and_then(|a| a.read_only_hint), Some(true), "{} is read-only", t.name);
@@ -558,6 +628,12 @@ mod tests {
         }
         let query = tools.iter().find(|t| t.name == "execute_sales_query").expect("query tool");
         assert_eq!(query.input_schema["required"], json!(["postgresql_query"]));
+        let search = tools.iter().find(|t| t.name == "semantic_search_products").expect("the seed's search tool");
+        assert_eq!(search.input_schema["required"], json!(["query_description"]));
+        let threshold = &search.input_schema["properties"]["similarity_threshold"];
+        assert_eq!((threshold["minimum"].as_f64(), threshold["maximum"].as_f64()), (Some(0.0), Some(100.0)));
+        let out = serde_json::to_string(&search.output_schema).unwrap();
+        assert!(out.contains("similarity") && out.contains("stock") && out.contains("sku"), "typed output: {out}");
 
         // The database is down: an is_error result with a stable code and no address.
         let r = client

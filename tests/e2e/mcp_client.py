@@ -85,8 +85,9 @@ async def http_checks():
         check("HTTP: initialize names the server zava-mcp", s.initialize_result.server_info.name == "zava-mcp",
               str(s.initialize_result.server_info))
         tools = {t.name: t for t in (await s.list_tools()).tools}
-        check("HTTP: the seed's three tools and six analytics tools are listed",
-              set(tools) == {"get_current_utc_date", "get_multiple_table_schemas", "execute_sales_query", "get_store_performance",
+        check("HTTP: the seed's four tools and six analytics tools are listed",
+              set(tools) == {"get_current_utc_date", "get_multiple_table_schemas", "execute_sales_query",
+                             "semantic_search_products", "get_store_performance",
                              "get_sales_trend", "get_top_products", "get_category_breakdown", "get_customer_insights",
                              "get_inventory_alerts"}, str(set(tools)))
         check("HTTP: every tool has an output schema and a read-only hint",
@@ -423,8 +424,58 @@ async def stdio_checks():
             check("stdio: the next call works after a timeout", not r.is_error and r.structured_content["rows"] == [[1]])
 
 
+async def search_checks():
+    """The seed's fourth tool, semantic_search_products, as two principals over
+    HTTP and as a third over stdio: one SQL call, typed rows, stock under RLS."""
+    campfire = {"query_description": "gather round a campfire at home", "max_rows": 5}
+    async with Http(os.environ["SEATTLE_TOKEN"]) as s:
+        r = await s.call_tool("semantic_search_products", campfire)
+        rows = r.structured_content["rows"] if not r.is_error else []
+        check("search: a store manager's campfire search finds a fire pit first",
+              rows and rows[0]["product_name"].startswith("Fire Pit"), r.content[0].text[:300] if r.content else "")
+        seattle_stock = psql("SELECT string_agg(p.sku || '=' || i.stock_level, ',' ORDER BY p.sku) FROM retail.inventory i "
+                             f"JOIN retail.products p USING (product_id) WHERE i.store_id = '{SEATTLE}' "
+                             "AND p.sku IN (" + ",".join(f"'{x['sku']}'" for x in rows) + ")") if rows else ""
+        check("search: with Seattle's stock (the store manager's own store)",
+              rows and ",".join(f"{x['sku']}={x['stock']}" for x in sorted(rows, key=lambda x: x["sku"])) == seattle_stock,
+              seattle_stock)
+        r = await s.call_tool("semantic_search_products", {**campfire, "store_id": "5a0a0000-0000-4000-8000-000000000003"})
+        check("search: another store's stock is refused (AUTHORIZATION_ERROR)",
+              r.is_error and error_of(r)["code"] == "AUTHORIZATION_ERROR", r.content[0].text[:200] if r.content else "")
+        r = await s.call_tool("semantic_search_products", {**campfire, "similarity_threshold": 150})
+        check("search: a threshold outside 0-100 is a VALIDATION_ERROR",
+              r.is_error and error_of(r)["code"] == "VALIDATION_ERROR", r.content[0].text[:200] if r.content else "")
+        r = await s.call_tool("semantic_search_products", {"query_description": "   "})
+        check("search: a blank query is a VALIDATION_ERROR", r.is_error and error_of(r)["code"] == "VALIDATION_ERROR")
+        r = await s.call_tool("semantic_search_products",
+                              {"query_description": "LED light bulbs for kitchen ceiling", "max_rows": 5, "in_stock_only": True})
+        rows = r.structured_content["rows"] if not r.is_error else []
+        check("search: the seed's LED example, in stock only, an LED product first",
+              rows and rows[0]["product_name"].startswith("LED") and all(x["stock"] > 0 for x in rows),
+              r.content[0].text[:300] if r.content else "")
+    async with Http(os.environ["HEAD_OFFICE_TOKEN"]) as s:
+        r = await s.call_tool("semantic_search_products", campfire)
+        rows = r.structured_content["rows"] if not r.is_error else []
+        check("search: head office finds the same products, without stock (no store given)",
+              rows and rows[0]["product_name"].startswith("Fire Pit") and all(x["stock"] is None for x in rows))
+        r = await s.call_tool("semantic_search_products", {**campfire, "store_id": "5a0a0000-0000-4000-8000-000000000003"})
+        check("search: head office with a store gets that store's stock",
+              not r.is_error and all(x["stock"] is not None for x in r.structured_content["rows"]))
+    params = StdioServerParameters(
+        command=BIN, args=["stdio", "--principal", EASTSIDE_PRINCIPAL],
+        env={"DATABASE_URL": os.environ["DATABASE_URL"], "ZAVA_LOG": "warn", "PATH": os.environ["PATH"]})
+    async with stdio_client(params) as streams:
+        async with ClientSession(streams[0], streams[1]) as s:
+            await s.initialize()
+            r = await s.call_tool("semantic_search_products", {"query_description": "keep the basement from flooding", "max_rows": 3})
+            check("search: over stdio as a regional manager, a sump pump first",
+                  not r.is_error and r.structured_content["rows"][0]["product_name"].startswith("Sump Pump"),
+                  r.content[0].text[:300] if r.content else "")
+
+
 async def main():
     await http_checks()
+    await search_checks()
     await analytics_checks()
     await retry_check()
     await cancel_check()

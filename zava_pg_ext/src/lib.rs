@@ -45,6 +45,11 @@ pgrx::extension_sql_file!(
     name = "analytics",
     requires = ["rollups", analytics::period_range, analytics::performance_insights, identity::current_store_ids]
 );
+pgrx::extension_sql_file!(
+    "../../sql/search.sql",
+    name = "search",
+    requires = ["analytics", embed::embed, embed::embed_batch, identity::whoami]
+);
 pgrx::extension_sql_file!("../../sql/security.sql", name = "security", finalize);
 
 #[pg_guard]
