@@ -80,6 +80,10 @@ if [ "${private}" = 1 ] || [ "${loaded}" = 1 ]; then
     roles="$(psql_admin -c "SELECT string_agg(r, ', ') FROM zava.setup_demo_logins() r")"
     [ "${private}" = 1 ] || log "created or updated demo login roles (no passwords): ${roles}"
 fi
+# Product embeddings for search (what 0.2.0 adds): embeds the products whose
+# vector is missing or stale; nothing to do when they are current.
+embedded="$(psql_admin -c "SET client_min_messages = warning" -c "SELECT zava.refresh_embeddings()->>'embedded'")"
+[ "${embedded}" = 0 ] || log "embedded ${embedded} products for search (zava.refresh_embeddings)"
 summary="$(psql_admin -F ' ' -c "SELECT (SELECT count(*) FROM retail.orders), (SELECT count(*) FROM retail.order_items), (SELECT count(*) FROM retail.customers)")"
 
 if [ "${private}" = 1 ]; then

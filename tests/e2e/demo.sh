@@ -31,6 +31,10 @@ bash "${ZAVA_ROOT}/scripts/demo.sh" start > "${ZAVA_ROOT}/target/e2e-demo-2.log"
 expect "a second run reuses the cluster and does not reload" grep -q "not loading demo data" "${ZAVA_ROOT}/target/e2e-demo-2.log"
 expect_eq "a second run keeps the same data" "$(env_psql postgres "SELECT count(*) FROM retail.orders")" "${orders}"
 
+expect "the demo embeds its products for search" grep -q "embedded 432 products for search" "${ZAVA_ROOT}/target/e2e-demo.log"
+expect_eq "a store manager's search works on the demo: a fire pit first, with Seattle's stock" \
+    "$(env_psql seattle_manager "SELECT split_part(product_name, ',', 1) || ' ' || (stock IS NOT NULL) FROM zava.search_products('gather round a campfire at home', 5) WHERE rank = 1")" \
+    "Fire Pit true"
 expect_eq "the demo runs the installed version of the extension" \
     "$(env_psql postgres "SELECT installed_version = default_version FROM pg_available_extensions WHERE name = 'zava'")" "t"
 
