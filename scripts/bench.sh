@@ -86,3 +86,5 @@ SEATTLE="'5a0a0000-0000-4000-8000-000000000001'"
 echo
 echo "== sentence embeddings in one backend (zava.embed, release build)"
 ZAVA_SKIP_INSTALL=1 bash "${ZAVA_ROOT}/scripts/bench-embed.sh"
+echo
+ZAVA_SKIP_INSTALL=1 bash "${ZAVA_ROOT}/scripts/bench-search.sh"

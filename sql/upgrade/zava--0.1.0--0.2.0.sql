@@ -136,9 +136,15 @@ BEGIN
          ORDER BY e.description_embedding <=> qv
          LIMIT 200
     ), vec AS (
+        -- Fresh vectors only: the md5 of the product's text now must match.
         SELECT n.product_id, n.sim, row_number() OVER (ORDER BY n.sim DESC, n.product_id) AS r
-          FROM nearest n JOIN zava.product_texts() t ON t.product_id = n.product_id AND t.md5 = n.source_md5
+          FROM nearest n
+          JOIN retail.products p ON p.product_id = n.product_id
+          JOIN retail.product_types ty ON ty.type_id = p.type_id
+          JOIN retail.categories c ON c.category_id = p.category_id
          WHERE n.sim >= min_similarity
+           AND md5(zava.embedding_text(p.product_name, ty.type_name, c.category_name, p.product_description))
+               = n.source_md5
     ), fts AS (
         SELECT p.product_id, row_number() OVER (ORDER BY ts_rank_cd(p.search_tsv, tq) DESC, p.sku) AS r
           FROM retail.products p
@@ -152,12 +158,14 @@ BEGIN
     )
     SELECT (row_number() OVER (ORDER BY x.score DESC, p.sku))::int, p.product_id, p.sku, p.product_name,
            c.category_name, p.base_price, x.sim, i.stock_level,
-           NOT EXISTS (SELECT FROM retail.product_description_embeddings e JOIN zava.product_texts() t
-                         ON t.product_id = e.product_id AND t.md5 = e.source_md5
-                        WHERE e.product_id = p.product_id AND e.model_name = 'all-MiniLM-L6-v2')
+           e.source_md5 IS DISTINCT FROM
+               md5(zava.embedding_text(p.product_name, ty.type_name, c.category_name, p.product_description))
       FROM fused x
       JOIN retail.products p ON p.product_id = x.product_id
+      JOIN retail.product_types ty ON ty.type_id = p.type_id
       JOIN retail.categories c ON c.category_id = p.category_id
+      LEFT JOIN retail.product_description_embeddings e
+             ON e.product_id = p.product_id AND e.model_name = 'all-MiniLM-L6-v2'
       LEFT JOIN retail.inventory i ON i.store_id = stock_store AND i.product_id = p.product_id
      WHERE NOT in_stock_only OR i.stock_level > 0
      ORDER BY x.score DESC, p.sku

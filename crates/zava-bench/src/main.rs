@@ -11,6 +11,11 @@
 //!
 //! Usage: zava-bench <mcp-url> <token> <gateway-db-url> <principal> <raw-db-url> <seconds> <concurrency,...> <sql>
 //!
+//! Or `zava-bench search <same arguments, the last one a search query>`: the
+//! same three ways for product search — `semantic_search_products` over MCP,
+//! `zava.semantic_search_products($1)` in the per-call transaction, and the
+//! same function call alone (the query's embedding is computed in every call).
+//!
 //! Or `zava-bench sql <db-url> <seconds> <label> <fast-sql> <reference-sql> [<label> <fast> <reference> …]`:
 //! for each pair, calls/s and p50 of the fast query and of its plain-SQL
 //! reference over raw rows, whether their answers are identical, and the speed-up.
@@ -29,6 +34,8 @@ struct Target {
     principal: Uuid,
     raw_url: String,
     sql: String,
+    /// `sql` is a product-search query (the search subcommand).
+    search: bool,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -51,6 +58,8 @@ async fn main() {
     if a.get(1).map(String::as_str) == Some("sql") {
         return sql_pairs(&a[2..]).await;
     }
+    let search = a.get(1).map(String::as_str) == Some("search");
+    let a: Vec<String> = if search { [&a[..1], &a[2..]].concat() } else { a };
     if a.len() != 9 {
         eprintln!(
             "usage: zava-bench <mcp-url> <token> <gateway-db-url> <principal> <raw-db-url> <seconds> <c1,c2,…> <sql>"
@@ -64,6 +73,7 @@ async fn main() {
         principal: a[4].parse().expect("principal UUID"),
         raw_url: a[5].clone(),
         sql: a[8].clone(),
+        search,
     });
     let seconds: f64 = a[6].parse().expect("seconds");
     let levels: Vec<usize> = a[7].split(',').map(|c| c.parse().expect("concurrency")).collect();
@@ -173,7 +183,11 @@ impl Worker {
                     "BEGIN READ ONLY",
                     "SELECT zava.assert_principal($1)",
                     "SET LOCAL ROLE zava_agent",
-                    "SELECT zava.safe_query($1, $2, $3)",
+                    if t.search {
+                        "SELECT zava.semantic_search_products($1)"
+                    } else {
+                        "SELECT zava.safe_query($1, $2, $3)"
+                    },
                     "COMMIT",
                 ] {
                     stmts.push(client.prepare(sql).await.expect("prepare"));
@@ -182,7 +196,8 @@ impl Worker {
             }
             Mode::Raw => {
                 let client = pg(&t.raw_url).await;
-                let stmt = client.prepare(&t.sql).await.expect("prepare");
+                let sql = if t.search { "SELECT zava.semantic_search_products($1)" } else { t.sql.as_str() };
+                let stmt = client.prepare(sql).await.expect("prepare");
                 Worker::Raw { client, stmt }
             }
         }
@@ -192,8 +207,12 @@ impl Worker {
     async fn call(&mut self, t: &Target, id: u64) -> Value {
         match self {
             Worker::Mcp { http, session } => {
-                let req = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": {
-                    "name": "execute_sales_query", "arguments": {"postgresql_query": t.sql, "max_rows": 1000}}});
+                let call = if t.search {
+                    json!({"name": "semantic_search_products", "arguments": {"query_description": t.sql}})
+                } else {
+                    json!({"name": "execute_sales_query", "arguments": {"postgresql_query": t.sql, "max_rows": 1000}})
+                };
+                let req = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": call});
                 let body = mcp_post(http, t, Some(session), &req).await.text().await.expect("body");
                 // A JSON body, or an SSE stream whose data line carries the result.
                 let data = if body.starts_with('{') {
@@ -212,11 +231,12 @@ impl Worker {
                 let (max_rows, timeout) = (1000i32, 10000i32);
                 let assert_args: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&t.principal];
                 let query_args: [&(dyn tokio_postgres::types::ToSql + Sync); 3] = [&t.sql, &max_rows, &timeout];
+                let args = if t.search { &query_args[..1] } else { &query_args[..] };
                 let (b, a, r, q, c) = tokio::join!(
                     client.execute(&stmts[0], &[]),
                     client.execute(&stmts[1], &assert_args),
                     client.execute(&stmts[2], &[]),
-                    client.query_one(&stmts[3], &query_args),
+                    client.query_one(&stmts[3], args),
                     client.execute(&stmts[4], &[]),
                 );
                 (b.and(a).and(r).and(c)).expect("transaction");
@@ -224,7 +244,9 @@ impl Worker {
             }
             Worker::Raw { client, stmt } => {
                 // The raw baseline reports its row count (values are compared mcp vs direct).
-                json!({ "row_count": client.query(&*stmt, &[]).await.expect("raw query").len() })
+                let args: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&t.sql];
+                let args = if t.search { &args[..] } else { &[][..] };
+                json!({ "row_count": client.query(&*stmt, args).await.expect("raw query").len() })
             }
         }
     }

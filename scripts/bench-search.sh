@@ -1,0 +1,93 @@
+#!/usr/bin/env bash
+# Part of `make bench` (or alone): product search, release build. Prints numbers,
+# asserts nothing about speed.
+#   1. Search latency with the query's embedding computed in every call, p50/p99
+#      at concurrency 1 and 8: the SQL function alone, in the bridge's per-call
+#      transaction, and through zava-mcp (semantic_search_products).
+#   2. HNSW against exact search on 100,000 synthetic vectors (each a random
+#      mix of three catalog embeddings plus a little noise, so they lie where
+#      real product texts do): recall@10 and latency at ef_search 40
+#      (pgvector's default) and higher, vs exact.
+source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
+DIR="${ZAVA_ROOT}/target/bench-embed"; P="${ZAVA_BENCH_EMBED_PORT:-5488}"; LISTEN=127.0.0.1:8796
+SECONDS_EACH="${ZAVA_BENCH_SECONDS:-5}"
+SEATTLE=7a0a0000-0000-4000-8000-000000000011
+if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
+    bash "${ZAVA_ROOT}/scripts/setup.sh"
+    install_extension release
+fi
+(cd "${ZAVA_ROOT}" && cargo build -q --release -p zava-mcp -p zava-bench)
+cluster_init "${DIR}" "${P}" fast; cluster_start "${DIR}"
+BRIDGE=""
+trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null; cluster_stop "${DIR}"' EXIT
+psql_at() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${P}/$1" -XqAt -v ON_ERROR_STOP=1 "${@:2}"; }
+if ! psql_at postgres -c "SELECT 1 FROM pg_database WHERE datname = 'zava'" | grep -q 1; then
+    psql_at postgres -c "CREATE DATABASE zava"
+    psql_at zava -c "SET client_min_messages = warning" -c "CREATE EXTENSION zava CASCADE" \
+        -c "SELECT zava.generate_demo_data(0.01, 42, '2026-11-23')" >/dev/null
+fi
+psql_at zava -c "SET client_min_messages = warning" -c "ALTER EXTENSION zava UPDATE" \
+    -c "SELECT zava.setup_demo_logins()" -c "SELECT zava.refresh_embeddings()" -c "ANALYZE" >/dev/null
+
+TOKEN="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
+DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKEN}=${SEATTLE}" ZAVA_LOG=warn \
+    "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "${LISTEN}" --pool-max 16 > "${DIR}/bridge.log" 2>&1 &
+BRIDGE=$!
+until curl -sf -o /dev/null "http://${LISTEN}/readyz"; do sleep 0.01; done
+echo "== product search as seattle_manager (mode raw: the SQL function alone; direct: the bridge's transaction; mcp: the tool)"
+"${ZAVA_ROOT}/target/release/zava-bench" search "http://${LISTEN}/mcp" "${TOKEN}" \
+    "postgresql://zava_mcp@127.0.0.1:${P}/zava" "${SEATTLE}" "postgresql://seattle_manager@127.0.0.1:${P}/zava" \
+    "${SECONDS_EACH}" 1,8 "gather round a campfire at home"
+
+echo
+echo "== HNSW vs exact search, 100,000 synthetic vectors of 384 dimensions"
+if ! psql_at zava -c "SELECT to_regclass('public.bench_vectors') IS NOT NULL" | grep -q t; then
+    t0=$(date +%s)
+    psql_at zava -c "SET maintenance_work_mem = '1GB'" -c "
+        CREATE TABLE public.bench_vectors AS
+        SELECT g AS id,
+               l2_normalize((SELECT array_agg(w.a * x + w.b * y + w.c * z + (random() - 0.5) * 0.02)
+                               FROM unnest(e1.description_embedding::real[], e2.description_embedding::real[],
+                                           e3.description_embedding::real[]) AS t(x, y, z))::vector(384))::vector(384) AS v
+          FROM generate_series(1, 100000) g
+         CROSS JOIN LATERAL (SELECT random() AS a, random() AS b, random() AS c, g AS seed) w
+          JOIN LATERAL (SELECT description_embedding FROM retail.product_description_embeddings
+                         ORDER BY product_id OFFSET (w.seed::bigint * 7919) % 432 LIMIT 1) e1 ON true
+          JOIN LATERAL (SELECT description_embedding FROM retail.product_description_embeddings
+                         ORDER BY product_id OFFSET (w.seed::bigint * 104729) % 432 LIMIT 1) e2 ON true
+          JOIN LATERAL (SELECT description_embedding FROM retail.product_description_embeddings
+                         ORDER BY product_id OFFSET (w.seed::bigint * 1299709) % 432 LIMIT 1) e3 ON true" \
+        -c "CREATE INDEX ON public.bench_vectors USING hnsw (v vector_cosine_ops)" -c "ANALYZE public.bench_vectors"
+    echo "made 100,000 vectors and their HNSW index in $(( $(date +%s) - t0 )) s"
+fi
+psql_at zava <<'SQL'
+CREATE TEMP TABLE probes AS
+SELECT n, l2_normalize((SELECT array_agg(e.x + (random() - 0.5) * 0.02) FROM unnest(b.v::real[]) AS e(x))::vector) AS q
+  FROM generate_series(1, 100) n JOIN LATERAL (SELECT v FROM public.bench_vectors OFFSET n * 997 LIMIT 1) b ON true;
+-- Exact answers (a sequential scan: the distance is not the indexed expression).
+CREATE TEMP TABLE exact AS
+SELECT p.n, x.id FROM probes p, LATERAL (SELECT id FROM public.bench_vectors ORDER BY (v <=> p.q) + 0 LIMIT 10) x;
+SELECT extract(epoch FROM clock_timestamp()) AS t0 \gset
+SELECT count(*) FROM probes p, LATERAL (SELECT id FROM public.bench_vectors ORDER BY (v <=> p.q) + 0 LIMIT 10) x \gset
+SELECT round(((extract(epoch FROM clock_timestamp()) - :t0) * 10)::numeric, 2) AS ms \gset
+\echo exact search: :ms ms per query
+CREATE FUNCTION pg_temp.hnsw(ef int) RETURNS text LANGUAGE plpgsql AS $$
+DECLARE t0 timestamptz; hits bigint;
+BEGIN
+    PERFORM set_config('hnsw.ef_search', ef::text, true);
+    t0 := clock_timestamp();
+    SELECT count(*) INTO hits FROM probes p,
+        LATERAL (SELECT id FROM public.bench_vectors ORDER BY v <=> p.q LIMIT 10) x
+     WHERE (p.n, x.id) IN (SELECT n, id FROM exact);
+    RETURN format('ef_search %s: recall@10 %s, %s ms per query', ef, round(hits / 1000.0, 3),
+                  round((extract(epoch FROM clock_timestamp() - t0) * 10)::numeric, 2));
+END $$;
+BEGIN;
+SELECT pg_temp.hnsw(40);
+SELECT pg_temp.hnsw(64);
+SELECT pg_temp.hnsw(100);
+SELECT pg_temp.hnsw(200);
+SELECT pg_temp.hnsw(400);
+SELECT pg_temp.hnsw(800);
+COMMIT;
+SQL
