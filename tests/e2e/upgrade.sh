@@ -77,7 +77,7 @@ for script in "${ZAVA_ROOT}"/sql/released/zava--*.sql; do
     expect "${v} → ${CURRENT}: there are orders to compare" test "$(q "${UPP}" postgres "${db}" -c "SELECT count(*) FROM retail.orders")" -gt 100
     expect_eq "${v} → ${CURRENT}: rollups are exact" \
         "$(q "${UPP}" postgres "${db}" -c "SELECT v->>'ok' FROM zava.verify_rollups() v")" "true"
-    q "${UPP}" postgres "${db}" -c "SELECT zava.setup_demo_logins()" >/dev/null
+    q "${UPP}" postgres "${db}" -c "SET client_min_messages = warning" -c "SELECT zava.setup_demo_logins()" >/dev/null
     expect_eq "${v} → ${CURRENT}: seattle_manager sees only Seattle" \
         "$(q "${UPP}" seattle_manager "${db}" -c "SELECT string_agg(DISTINCT s.city, ',') FROM retail.orders o JOIN retail.stores s USING (store_id)")" "Seattle"
     expect_eq "${v} → ${CURRENT}: head_office sees all 8 stores" \
