@@ -94,8 +94,13 @@ async fn main() {
             row.push(o);
         }
         let (raw, direct, mcp) = (&row[0], &row[1], &row[2]);
-        let same = rows_of(&direct.first_answer) == rows_of(&mcp.first_answer)
-            && raw.first_answer["row_count"] == mcp.first_answer["row_count"];
+        // The raw baseline reports a row count for SQL; for search it returns the function's own answer.
+        let raw_agrees = if target.search {
+            rows_of(&raw.first_answer) == rows_of(&mcp.first_answer)
+        } else {
+            raw.first_answer["row_count"] == mcp.first_answer["row_count"]
+        };
+        let same = rows_of(&direct.first_answer) == rows_of(&mcp.first_answer) && raw_agrees;
         println!(
             "{c:>5}   ratio  mcp/direct p50 {:.2}×   mcp/raw p50 {:.2}×   mcp throughput {:.0}% of direct   same answers: {same}",
             mcp.p50_ms / direct.p50_ms,
@@ -244,9 +249,11 @@ impl Worker {
             }
             Worker::Raw { client, stmt } => {
                 // The raw baseline reports its row count (values are compared mcp vs direct).
-                let args: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&t.sql];
-                let args = if t.search { &args[..] } else { &[][..] };
-                json!({ "row_count": client.query(&*stmt, args).await.expect("raw query").len() })
+                if t.search {
+                    let args: [&(dyn tokio_postgres::types::ToSql + Sync); 1] = [&t.sql];
+                    return client.query_one(&*stmt, &args).await.expect("search").get::<_, Value>(0);
+                }
+                json!({ "row_count": client.query(&*stmt, &[]).await.expect("raw query").len() })
             }
         }
     }
