@@ -172,7 +172,9 @@ CREATE TABLE retail.order_items (
     CHECK (line_total = quantity * unit_price - discount_amount)
 );
 CREATE INDEX ON retail.order_items (store_id, order_id);
-CREATE INDEX ON retail.order_items (product_id);
+-- store_id second: a probe by product is bounded by the RLS predicate in the
+-- index itself (an index condition), not filtered after the scan.
+CREATE INDEX ON retail.order_items (product_id, store_id);
 
 CREATE TABLE retail.inventory (
     store_id      uuid NOT NULL REFERENCES retail.stores,
@@ -183,7 +185,7 @@ CREATE TABLE retail.inventory (
     updated_at    timestamptz NOT NULL DEFAULT now(),
     PRIMARY KEY (store_id, product_id)
 );
-CREATE INDEX ON retail.inventory (product_id);
+CREATE INDEX ON retail.inventory (product_id, store_id);
 
 -- ---------------------------------------------------------------------------
 -- Principals: who may see which stores. Not readable by runtime roles at all;
@@ -205,11 +207,15 @@ CREATE TABLE zava.principal_stores (
     PRIMARY KEY (principal_id, store_id)
 );
 
--- psql users: login role name → principal (keyed on session_user).
+-- psql users: login role → principal (keyed on session_user's OID).
+-- Keyed on the role itself (regrole: an OID, dumped and restored by name), not
+-- on its name: a role dropped and created again with the same name is another
+-- role and does not inherit the principal. (login_role is the last column
+-- because 0.3.0 added it to tables made by 0.1.0/0.2.0; fresh = upgraded.)
 CREATE TABLE zava.role_principals (
-    role_name    name PRIMARY KEY,
     principal_id uuid NOT NULL REFERENCES zava.principals ON DELETE CASCADE,
-    created_at   timestamptz NOT NULL DEFAULT now()
+    created_at   timestamptz NOT NULL DEFAULT now(),
+    login_role   regrole PRIMARY KEY
 );
 
 DO $touch$

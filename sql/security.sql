@@ -88,14 +88,31 @@ BEGIN
 END
 $$;
 
+-- The settings grant_principal gives a principal's login (ALTER ROLE … SET),
+-- unless an administrator already set that parameter for the role: a psql login
+-- gets the same bounds as a bridge call (a statement cannot run forever, an idle
+-- transaction cannot hold locks that stall an administrator's ALTER or VACUUM
+-- FULL, temporary files and sort memory are capped). revoke_principal resets them.
+CREATE FUNCTION zava.principal_login_settings(OUT name text, OUT value text) RETURNS SETOF record
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    VALUES ('statement_timeout', '30s'), ('idle_in_transaction_session_timeout', '60s'),
+           ('temp_file_limit', '1GB'), ('work_mem', '16MB')
+$$;
+
 -- Maps a login role to a principal and grants it the matching group role.
--- Definer rights: GRANT of a role needs the extension owner's rights; this
--- function only ever grants one of the three principal group roles.
+-- The mapping is keyed on the role's OID (a role dropped and created again
+-- with the same name does not inherit it); mappings of roles that no longer
+-- exist are removed on the way. The login gets zava.principal_login_settings()
+-- where it has no setting of its own.
+-- Definer rights: GRANT of a role and ALTER ROLE … SET need the extension
+-- owner's rights; this function only ever grants one of the three principal
+-- group roles and sets the parameters listed above.
 CREATE FUNCTION zava.grant_principal(role_name name, principal uuid) RETURNS void
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     k text;
     r record;
+    s record;
 BEGIN
     IF role_name IS NULL OR principal IS NULL THEN
         RAISE EXCEPTION 'role_name and principal must not be NULL' USING ERRCODE = 'null_value_not_allowed';
@@ -116,23 +133,46 @@ BEGIN
     IF NOT FOUND THEN
         RAISE EXCEPTION 'principal % does not exist', principal USING ERRCODE = 'undefined_object';
     END IF;
-    INSERT INTO zava.role_principals AS rp (role_name, principal_id) VALUES (grant_principal.role_name, principal)
+    DELETE FROM zava.role_principals rp
+     WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles x WHERE x.oid = rp.login_role::oid);
+    INSERT INTO zava.role_principals AS rp (login_role, principal_id) VALUES (r.oid::regrole, principal)
         ON CONFLICT ON CONSTRAINT role_principals_pkey DO UPDATE SET principal_id = excluded.principal_id;
     PERFORM zava.drop_principal_groups(role_name, ('zava_' || k)::name);
     EXECUTE pg_catalog.format('GRANT %I TO %I', 'zava_' || k, role_name);
+    FOR s IN SELECT * FROM zava.principal_login_settings() LOOP
+        IF NOT EXISTS (SELECT FROM pg_catalog.pg_db_role_setting d, pg_catalog.unnest(d.setconfig) c
+                        WHERE d.setrole = r.oid AND d.setdatabase = 0
+                          AND pg_catalog.split_part(c, '=', 1) = s.name) THEN
+            EXECUTE pg_catalog.format('ALTER ROLE %I SET %I = %L', role_name, s.name, s.value);
+        END IF;
+    END LOOP;
 END
 $$;
 
--- Removes a login role's principal mapping and group roles.
--- Definer rights: REVOKE of a role, as in grant_principal.
+-- Removes a login role's principal mapping, group roles and the settings
+-- grant_principal gives (zava.principal_login_settings(), reset even where an
+-- administrator had changed them). Returns whether the role had a mapping.
+-- Definer rights: REVOKE of a role and ALTER ROLE … RESET, as in grant_principal.
 CREATE FUNCTION zava.revoke_principal(role_name name) RETURNS boolean
 LANGUAGE plpgsql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    role_oid oid;
+    s record;
 BEGIN
     IF role_name IS NULL THEN
         RAISE EXCEPTION 'role_name must not be NULL' USING ERRCODE = 'null_value_not_allowed';
     END IF;
+    DELETE FROM zava.role_principals rp
+     WHERE NOT EXISTS (SELECT FROM pg_catalog.pg_roles x WHERE x.oid = rp.login_role::oid);
+    SELECT x.oid INTO role_oid FROM pg_catalog.pg_roles x WHERE x.rolname = role_name;
+    IF NOT FOUND THEN
+        RETURN false;
+    END IF;
     PERFORM zava.drop_principal_groups(role_name);
-    DELETE FROM zava.role_principals rp WHERE rp.role_name = revoke_principal.role_name;
+    FOR s IN SELECT * FROM zava.principal_login_settings() LOOP
+        EXECUTE pg_catalog.format('ALTER ROLE %I RESET %I', role_name, s.name);
+    END LOOP;
+    DELETE FROM zava.role_principals rp WHERE rp.login_role::oid = role_oid;
     RETURN FOUND;
 END
 $$;
@@ -171,7 +211,9 @@ $$;
 -- ---------------------------------------------------------------------------
 
 -- Describes retail tables: columns (type, nullability, default, comment),
--- primary and foreign keys, the table-wide row estimate, and for text columns
+-- primary and foreign keys, how many rows the caller can see (counted under
+-- RLS, up to 100,000: never the table-wide planner estimate, which counts other
+-- stores' rows), and for text columns
 -- with at most 20 distinct values those values *as this caller sees them*
 -- (computed now, under the caller's RLS; nothing is cached across principals).
 -- Security invoker.
@@ -186,6 +228,7 @@ DECLARE
     col name;
     vals jsonb;
     enum_values jsonb;
+    visible bigint;
     tables jsonb := '[]';
 BEGIN
     IF names IS NULL OR cardinality(names) = 0 OR cardinality(names) > 20 THEN
@@ -199,6 +242,7 @@ BEGIN
                 USING ERRCODE = 'undefined_table', HINT = 'Tables you can describe: ' || array_to_string(allowed, ', ') || '.';
         END IF;
         rel := format('retail.%I', t)::regclass;
+        EXECUTE format('SELECT count(*) FROM (SELECT FROM retail.%I LIMIT 100001) s', t) INTO visible;
         enum_values := '{}';
         FOR col IN
             SELECT a.attname FROM pg_attribute a
@@ -216,7 +260,8 @@ BEGIN
         tables := tables || jsonb_build_object(
             'table', 'retail.' || t,
             'comment', obj_description(rel, 'pg_class'),
-            'row_estimate', greatest((SELECT c.reltuples FROM pg_class c WHERE c.oid = rel), 0)::bigint,
+            'row_estimate', least(visible, 100000),
+            'row_estimate_exact', visible <= 100000,
             'columns', (SELECT jsonb_agg(jsonb_build_object(
                                 'name', a.attname, 'type', format_type(a.atttypid, a.atttypmod),
                                 'nullable', NOT a.attnotnull, 'default', pg_get_expr(d.adbin, d.adrelid),
@@ -268,3 +313,50 @@ REVOKE EXECUTE ON FUNCTION zava.drop_principal_groups(name, name) FROM PUBLIC;
 -- Search (0.2.0): refreshing stored embeddings is for administrators.
 REVOKE EXECUTE ON FUNCTION zava.refresh_embeddings() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION zava.refresh_embeddings() TO zava_admin;
+
+-- ---------------------------------------------------------------------------
+-- Side channels (0.3.0): what PostgreSQL grants to PUBLIC by default and a
+-- principal must not have in a database that holds Zava's tenants. These change
+-- privileges of this database and of built-in functions, so DROP EXTENSION
+-- does not undo them (docs/security.md says how to, and why not to).
+-- ---------------------------------------------------------------------------
+DO $side_channels$
+DECLARE
+    f regprocedure;
+BEGIN
+    -- Temporary objects: pg_temp functions and operators, temporary tables.
+    EXECUTE pg_catalog.format('REVOKE TEMPORARY ON DATABASE %I FROM PUBLIC', pg_catalog.current_database());
+    EXECUTE pg_catalog.format('GRANT TEMPORARY ON DATABASE %I TO zava_admin', pg_catalog.current_database());
+    -- set_config(): SET of the parameters that bound a principal's login is
+    -- checked before it runs (session_guard.rs); set_config() would change them
+    -- in the middle of a query, where no hook sees it. SET stays for everyone.
+    REVOKE EXECUTE ON FUNCTION pg_catalog.set_config(text, text, boolean) FROM PUBLIC;
+    GRANT EXECUTE ON FUNCTION pg_catalog.set_config(text, text, boolean) TO zava_admin;
+    -- Writing large objects: storage outside every table and every policy.
+    -- Nothing in Zava needs them (lo_import/lo_export are superuser-only already).
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'pg_catalog'::regnamespace
+           AND p.proname IN ('lo_create', 'lo_creat', 'lo_from_bytea', 'lo_put', 'lowrite',
+                             'lo_truncate', 'lo_truncate64', 'lo_unlink')
+         ORDER BY 1
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+    END LOOP;
+    -- Chain-wide table statistics: live and dead row counts, inserts, updates,
+    -- deletes, scans and sizes of every table, which count other stores' rows
+    -- (pg_stat_user_tables, pg_statio_*, pg_stat_database, pg_relation_size):
+    -- for monitoring (pg_read_all_stats) and administrators only.
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'pg_catalog'::regnamespace
+           AND (p.proname ~ '^pg_stat_get_(xact_)?(numscans|tuples_|live_tuples|dead_tuples|mod_since_analyze|ins_since_vacuum|blocks_|last_|vacuum_count|autovacuum_count|analyze_count|autoanalyze_count|function_)'
+                OR p.proname ~ '^pg_stat_get_db_'
+                OR p.proname IN ('pg_relation_size', 'pg_table_size', 'pg_indexes_size', 'pg_total_relation_size'))
+         ORDER BY 1
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO pg_read_all_stats, zava_admin', f);
+    END LOOP;
+END
+$side_channels$;

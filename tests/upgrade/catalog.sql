@@ -22,6 +22,8 @@
 --   type         kind and enum labels (row types of tables are covered by columns)
 --   comment      every comment on an extension object or its columns
 --   role         Zava's own group roles: attributes, memberships, comments
+--   builtin_acl  built-in functions whose privileges the extension changed, and
+--                whether PUBLIC may create temporary objects in the database
 -- Privileges are listed sorted, so the order of GRANTs does not matter.
 SET search_path = pg_catalog;
 
@@ -120,5 +122,20 @@ SELECT line FROM (
     SELECT 'role_member ' || m.roleid::regrole || ' has ' || m.member::regrole || ' admin=' || m.admin_option
       FROM pg_auth_members m JOIN pg_roles r ON r.oid = m.member JOIN pg_roles g ON g.oid = m.roleid
      WHERE g.rolname LIKE 'zava\_%' AND NOT g.rolcanlogin AND r.rolname LIKE 'zava\_%' AND NOT r.rolcanlogin
+    UNION ALL
+    -- Privileges the extension takes from PUBLIC (0.3.0, side channels): built-in
+    -- functions whose privileges differ from initdb's, and the database's TEMP.
+    SELECT 'builtin_acl ' || p.oid::regprocedure
+           || ' acl=' || coalesce((SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(p.proacl) a), '')
+      FROM pg_proc p JOIN pg_init_privs ip ON ip.objoid = p.oid AND ip.classoid = 'pg_proc'::regclass AND ip.objsubid = 0
+     WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proacl IS DISTINCT FROM ip.initprivs
+    UNION ALL
+    SELECT 'builtin_acl ' || p.oid::regprocedure
+           || ' acl=' || (SELECT string_agg(a::text, ',' ORDER BY a::text) FROM unnest(p.proacl) a)
+      FROM pg_proc p
+     WHERE p.pronamespace = 'pg_catalog'::regnamespace AND p.proacl IS NOT NULL
+       AND NOT EXISTS (SELECT FROM pg_init_privs ip WHERE ip.objoid = p.oid AND ip.classoid = 'pg_proc'::regclass)
+    UNION ALL
+    SELECT 'database temp_for_public=' || has_database_privilege('public', current_database(), 'TEMP')
 ) facts
 ORDER BY line COLLATE "C";

@@ -10,8 +10,8 @@
 //!   the transaction, and wiped by a transaction callback at COMMIT, ROLLBACK,
 //!   PREPARE or abort, so nothing lingers on a pooled connection.
 //! * **The login role** of a psql user, mapped with `zava.grant_principal`. It is
-//!   keyed on `session_user`, which neither `SET ROLE` nor a `SECURITY DEFINER`
-//!   function changes.
+//!   keyed on `session_user` (by the role's OID, not its name), which neither
+//!   `SET ROLE` nor a `SECURITY DEFINER` function changes.
 //!
 //! No identity → no stores → RLS returns no tenant rows (fail closed).
 //!
@@ -122,14 +122,40 @@ fn current() -> Option<Identity> {
     }
     let resolved = match ASSERTED.with(Cell::get) {
         Some(p) => load("p.principal_id = $1", &[Uuid::from_bytes(p).into()], Source::Asserted),
-        None => load(
-            "p.principal_id = (SELECT r.principal_id FROM zava.role_principals r WHERE r.role_name = session_user)",
-            &[],
-            Source::LoginRole,
-        ),
+        None => login_role_principal(),
     };
     RESOLVED.with(|r| *r.borrow_mut() = Some(resolved.clone()));
     resolved
+}
+
+/// The principal mapped to `session_user`, by the role's OID: a role dropped and
+/// created again under the same name is another role and has no principal.
+///
+/// Databases still at 0.1.0/0.2.0 (before `ALTER EXTENSION zava UPDATE`) key
+/// the mapping on the role's name; the library keeps reading them as they are.
+fn login_role_principal() -> Option<Identity> {
+    // SAFETY: syscache look-ups by name and OID inside a transaction; the
+    // session user is set for every backend that runs queries.
+    let (keyed_on_oid, session_user) = unsafe {
+        let schema = pg_sys::get_namespace_oid(c"zava".as_ptr(), true);
+        let table = pg_sys::get_relname_relid(c"role_principals".as_ptr(), schema);
+        let keyed_on_oid = table != pg_sys::InvalidOid
+            && pg_sys::get_attnum(table, c"login_role".as_ptr()) != pg_sys::InvalidAttrNumber as pg_sys::AttrNumber;
+        (keyed_on_oid, pg_sys::GetSessionUserId())
+    };
+    if keyed_on_oid {
+        load(
+            "p.principal_id = (SELECT r.principal_id FROM zava.role_principals r WHERE r.login_role::oid = $1)",
+            &[session_user.into()],
+            Source::LoginRole,
+        )
+    } else {
+        load(
+            "p.principal_id = (SELECT r.principal_id FROM zava.role_principals r WHERE r.role_name = session_user)",
+            &[],
+            Source::LoginRole,
+        )
+    }
 }
 
 /// Asserts, for the rest of this transaction, which principal the caller acts

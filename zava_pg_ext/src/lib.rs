@@ -33,6 +33,7 @@ mod errors;
 mod identity;
 mod memory;
 mod query_gate;
+mod session_guard;
 
 /// Rust allocations never fail under a query's memory budget (see `memory.rs`).
 #[global_allocator]
@@ -56,6 +57,7 @@ pgrx::extension_sql_file!("../../sql/security.sql", name = "security", finalize)
 pub extern "C-unwind" fn _PG_init() {
     identity::init();
     embed::init();
+    session_guard::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -36,7 +36,7 @@ const MAX_TIMEOUT_MS: i32 = 60_000;
 const MAX_ANSWER_BYTES: usize = 4 << 20;
 /// Caps on the work one query may do while it runs (restored afterwards).
 const TEMP_FILE_LIMIT_KB: &CStr = c"65536";
-const WORK_MEM: &CStr = c"16MB";
+const WORK_MEM_KB: c_int = 16 << 10;
 /// Address space one safe query may add to its backend (parse, analysis, run and
 /// answer), so that 8 at once stay near 1 GiB. Ordinary analytics over the
 /// retail tables need a few MiB: sorts and hashes spill to disk past `work_mem`.
@@ -268,6 +268,15 @@ unsafe fn analyze(text: &CStr) -> *mut pg_sys::Query {
     if unsafe { !(*(stmt as *mut pg_sys::SelectStmt)).intoClause.is_null() } {
         raise_hint(PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, "SELECT INTO is not allowed", HINT);
     }
+    // Casts to catalog-reference types run their input function during
+    // analysis ('head_office'::regrole looks the role up): refuse them in the
+    // raw tree, before analysis can answer "does not exist".
+    let mut walk = Walk { refusal: None };
+    // SAFETY: the raw tree is valid; raw_walker only reads it.
+    unsafe { pg_sys::raw_expression_tree_walker(stmt, Some(raw_walker), (&mut walk as *mut Walk).cast()) };
+    if let Some((code, message)) = walk.refusal {
+        raise_hint(code, message, HINT);
+    }
     // SAFETY: analysis of a SELECT; no parameters.
     unsafe { pg_sys::parse_analyze_fixedparams(raw, text.as_ptr(), std::ptr::null_mut(), 0, std::ptr::null_mut()) }
 }
@@ -334,6 +343,37 @@ unsafe extern "C-unwind" fn walker(node: *mut pg_sys::Node, context: *mut c_void
             return pg_sys::query_tree_walker(node.cast(), Some(walker), context, 0);
         }
         pg_sys::expression_tree_walker(node, Some(walker), context)
+    }
+}
+
+/// Walks a raw (unanalysed) parse tree: refuses type names and function-style
+/// casts that name a catalog-reference type.
+///
+/// # Safety
+/// Called by `raw_expression_tree_walker` with raw parse nodes and our `Walk`.
+#[pg_guard]
+unsafe extern "C-unwind" fn raw_walker(node: *mut pg_sys::Node, context: *mut c_void) -> bool {
+    if node.is_null() {
+        return false;
+    }
+    // SAFETY: context is the Walk passed by analyze; each arm casts to the
+    // struct its tag names; name lists hold String nodes.
+    unsafe {
+        let names = match (*node).type_ {
+            NodeTag::T_TypeName => (*(node as *mut pg_sys::TypeName)).names,
+            NodeTag::T_FuncCall => (*(node as *mut pg_sys::FuncCall)).funcname,
+            _ => std::ptr::null_mut(),
+        };
+        if let Some(last) = PgList::<pg_sys::Node>::from_pg(names).iter_ptr().last()
+            && (*last).type_ == NodeTag::T_String
+        {
+            let name = CStr::from_ptr((*(last as *mut pg_sys::String)).sval).to_string_lossy();
+            if let Err(message) = gate::check_value_type(&name) {
+                (*(context as *mut Walk)).refusal = Some(not_allowed(message));
+                return true;
+            }
+        }
+        pg_sys::raw_expression_tree_walker(node, Some(raw_walker), context)
     }
 }
 
@@ -441,38 +481,75 @@ unsafe fn check_node(node: *mut pg_sys::Node) -> Result<(), Refusal> {
                 check_padding(node)?;
                 check_shape(f)
             }
-            T_Const | T_RelabelType => check_padding(node),
+            T_Var => {
+                let v = node as *mut pg_sys::Var;
+                if (*v).varattno < 0 {
+                    return Err(not_allowed(gate::system_column_refusal(system_column_name((*v).varattno))));
+                }
+                check_value(node)
+            }
+            T_Const | T_RelabelType => {
+                check_value(node)?;
+                check_padding(node)
+            }
             T_OpExpr | T_DistinctExpr | T_NullIfExpr => {
                 let op = node as *mut pg_sys::OpExpr;
+                check_operator((*op).opno)?;
                 pg_sys::set_opfuncid(op);
                 check_function(Site::Operator, (*op).opfuncid)
             }
             T_ScalarArrayOpExpr => {
                 let op = node as *mut pg_sys::ScalarArrayOpExpr;
+                check_operator((*op).opno)?;
                 pg_sys::set_sa_opfuncid(op);
                 check_function(Site::Operator, (*op).opfuncid)
             }
-            T_Aggref => check_function(Site::Aggregate, (*(node as *mut pg_sys::Aggref)).aggfnoid),
-            T_WindowFunc => check_function(Site::Window, (*(node as *mut pg_sys::WindowFunc)).winfnoid),
+            T_Aggref => {
+                check_value(node)?;
+                check_function(Site::Aggregate, (*(node as *mut pg_sys::Aggref)).aggfnoid)
+            }
+            T_WindowFunc => {
+                check_value(node)?;
+                check_function(Site::Window, (*(node as *mut pg_sys::WindowFunc)).winfnoid)
+            }
             T_RowCompareExpr => {
                 let r = node as *mut pg_sys::RowCompareExpr;
                 for op in PgList::<c_void>::from_pg((*r).opnos).iter_oid() {
+                    check_operator(op)?;
                     check_function(Site::Operator, pg_sys::get_opcode(op))?;
                 }
                 Ok(())
             }
             T_CoerceViaIO => {
                 let c = node as *mut pg_sys::CoerceViaIO;
+                check_value(node)?;
                 check_type((*c).resulttype)?;
                 check_type(pg_sys::exprType((*c).arg.cast()))?;
                 check_padding(node)
             }
             T_ArrayCoerceExpr => {
+                check_value(node)?;
                 check_type((*(node as *mut pg_sys::ArrayCoerceExpr)).resulttype)?;
                 check_padding(node)
             }
-            T_MinMaxExpr => check_type((*(node as *mut pg_sys::MinMaxExpr)).minmaxtype),
-            T_SubscriptingRef => check_type((*(node as *mut pg_sys::SubscriptingRef)).refcontainertype),
+            T_SQLValueFunction => {
+                use pg_sys::SQLValueFunctionOp::*;
+                match (*(node as *mut pg_sys::SQLValueFunction)).op {
+                    SVFOP_CURRENT_ROLE | SVFOP_CURRENT_USER | SVFOP_USER | SVFOP_SESSION_USER => {
+                        Err(not_allowed(gate::USER_FUNCTION_REFUSAL.to_string()))
+                    }
+                    _ => Ok(()),
+                }
+            }
+            T_SubscriptingRef => {
+                check_value(node)?;
+                check_type((*(node as *mut pg_sys::SubscriptingRef)).refcontainertype)
+            }
+            T_CaseExpr | T_CoalesceExpr | T_ArrayExpr | T_FieldSelect => check_value(node),
+            T_MinMaxExpr => {
+                check_value(node)?;
+                check_type((*(node as *mut pg_sys::MinMaxExpr)).minmaxtype)
+            }
             T_CoerceToDomain => Err(not_supported("domain types are not allowed in a safe query")),
             T_NextValueExpr => Err(not_supported("sequence values are not allowed in a safe query")),
             T_CurrentOfExpr => Err(not_supported("cursors are not allowed in a safe query")),
@@ -507,6 +584,21 @@ unsafe fn check_query(q: *mut pg_sys::Query) -> Result<(), Refusal> {
                          spills); use UNION ALL, with a stop condition"
                             .into(),
                     ));
+                }
+            }
+        }
+        // Sort, group and DISTINCT operators are not expression nodes: the tree
+        // walkers never visit them (`ORDER BY x USING <op>` names one).
+        let clauses = [(*q).sortClause, (*q).groupClause, (*q).distinctClause];
+        let windows = PgList::<pg_sys::WindowClause>::from_pg((*q).windowClause);
+        let window_clauses = windows.iter_ptr().flat_map(|w| [(*w).partitionClause, (*w).orderClause]);
+        for list in clauses.into_iter().chain(window_clauses) {
+            for sgc in PgList::<pg_sys::SortGroupClause>::from_pg(list).iter_ptr() {
+                for op in [(*sgc).sortop, (*sgc).eqop] {
+                    if op != pg_sys::InvalidOid {
+                        check_operator(op)?;
+                        check_function(Site::Operator, pg_sys::get_opcode(op))?;
+                    }
                 }
             }
         }
@@ -546,6 +638,77 @@ unsafe fn check_function(site: Site, oid: pg_sys::Oid) -> Result<(), Refusal> {
             extension: extension.as_deref(),
         };
         gate::check_function(site, &f).map_err(not_allowed)
+    }
+}
+
+/// Refuses catalog-reference values (`regclass`, `regrole`, …) by the type of
+/// the expression: whatever produced them, their output is a catalog look-up.
+///
+/// # Safety
+/// `node` must be an expression node that `exprType` understands.
+unsafe fn check_value(node: *mut pg_sys::Node) -> Result<(), Refusal> {
+    // SAFETY: exprType accepts the expression nodes check_node passes.
+    let ty = unsafe { pg_sys::exprType(node) };
+    // Every catalog-reference type (and its array) is built in: a type made
+    // later (an OID at or past FirstNormalObjectId) never is one.
+    if ty.to_u32() >= pg_sys::FirstNormalObjectId {
+        return Ok(());
+    }
+    // SAFETY: syscache look-up by a valid type OID.
+    let name = unsafe { type_name(ty) };
+    gate::check_value_type(&name).map_err(not_allowed)
+}
+
+/// The name of a type (`pg_type.typname`), or `?` if it has none.
+///
+/// # Safety
+/// Must run inside a transaction.
+unsafe fn type_name(oid: pg_sys::Oid) -> String {
+    // SAFETY: syscache look-up by OID; the tuple is released before returning.
+    unsafe {
+        let tuple = pg_sys::SearchSysCache1(pg_sys::SysCacheIdentifier::TYPEOID as c_int, pg_sys::Datum::from(oid));
+        if tuple.is_null() {
+            return "?".into();
+        }
+        let form = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_type>(tuple);
+        let name = CStr::from_ptr((*form).typname.data.as_ptr()).to_string_lossy().into_owned();
+        pg_sys::ReleaseSysCache(tuple);
+        name
+    }
+}
+
+/// Refuses operators outside `pg_catalog` and trusted extensions
+/// (`zava_core::gate::check_operator`).
+///
+/// # Safety
+/// `oid` must name an operator (it came out of parse analysis).
+unsafe fn check_operator(oid: pg_sys::Oid) -> Result<(), Refusal> {
+    // SAFETY: syscache look-up by OID; the tuple is released before returning.
+    unsafe {
+        let tuple = pg_sys::SearchSysCache1(pg_sys::SysCacheIdentifier::OPEROID as c_int, pg_sys::Datum::from(oid));
+        if tuple.is_null() {
+            return Err(not_allowed(format!("unknown operator {}", oid.to_u32())));
+        }
+        let form = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_operator>(tuple);
+        let name = CStr::from_ptr((*form).oprname.data.as_ptr()).to_string_lossy().into_owned();
+        let namespace = (*form).oprnamespace;
+        pg_sys::ReleaseSysCache(tuple);
+        let schema = cstr_or(pg_sys::get_namespace_name(namespace), "?");
+        let extension = extension_of(pg_sys::OperatorRelationId, oid);
+        gate::check_operator(&schema, extension.as_deref(), &name).map_err(not_allowed)
+    }
+}
+
+/// The name a query uses for a system column (`Var.varattno` < 0).
+fn system_column_name(attno: pg_sys::AttrNumber) -> &'static str {
+    match attno {
+        -1 => "ctid",
+        -2 => "xmin",
+        -3 => "cmin",
+        -4 => "xmax",
+        -5 => "cmax",
+        -6 => "tableoid",
+        _ => "(system column)",
     }
 }
 
@@ -603,9 +766,12 @@ unsafe fn execute(text: &CStr, max_rows: usize, timeout_ms: i32) -> Vec<u8> {
     // below, and transaction abort restores them on error.
     unsafe {
         let nest = pg_sys::NewGUCNestLevel();
+        // Never more than the session has: a principal's login may be held to
+        // less (docs/security.md, "psql logins").
+        let work_mem = CString::new(format!("{}kB", pg_sys::work_mem.min(WORK_MEM_KB))).expect("no NUL");
         for (name, value, context) in [
             (c"temp_file_limit", TEMP_FILE_LIMIT_KB, pg_sys::GucContext::PGC_SUSET),
-            (c"work_mem", WORK_MEM, pg_sys::GucContext::PGC_USERSET),
+            (c"work_mem", work_mem.as_c_str(), pg_sys::GucContext::PGC_USERSET),
             // Workers are other processes, outside this backend's memory budget.
             (c"max_parallel_workers_per_gather", c"0", pg_sys::GucContext::PGC_USERSET),
             (c"jit", c"off", pg_sys::GucContext::PGC_USERSET),

@@ -267,6 +267,69 @@ pub fn check_relation(schema: &str, name: &str, relkind: u8) -> Result<(), Strin
     }
 }
 
+/// Object-identifier types whose values are catalog look-ups: casting a number
+/// or a name to one of them (`16384::regclass`, `'head_office'::regrole`) names
+/// or probes catalog objects (tables, roles, functions) that the query may not
+/// read. Refused anywhere in a safe query, as values and as casts.
+pub const CATALOG_REFERENCE_TYPES: &[&str] = &[
+    "regclass",
+    "regcollation",
+    "regconfig",
+    "regdictionary",
+    "regnamespace",
+    "regoper",
+    "regoperator",
+    "regproc",
+    "regprocedure",
+    "regrole",
+    "regtype",
+];
+
+/// `Ok` unless `type_name` (a type's name as written or as stored, possibly
+/// schema-qualified, or an array of one) is a catalog-reference type.
+pub fn check_value_type(type_name: &str) -> Result<(), String> {
+    let base = type_name.rsplit('.').next().unwrap_or(type_name).trim_matches('"');
+    let base = base.strip_prefix('_').unwrap_or(base).to_ascii_lowercase();
+    if CATALOG_REFERENCE_TYPES.contains(&base.as_str()) {
+        Err(format!(
+            "type {base} is not allowed in a safe query (its values are catalog look-ups of tables, roles \
+             and functions)"
+        ))
+    } else {
+        Ok(())
+    }
+}
+
+/// `Ok` if an operator may be used: it is built in (`pg_catalog`) or belongs to a
+/// trusted extension. The function behind an operator is checked too, but an
+/// operator of another schema (one some role can create objects in, or
+/// `pg_temp`) could bind an allowed function under a misleading name or with a
+/// planner support function of its own, so its own schema is checked as well.
+pub fn check_operator(schema: &str, extension: Option<&str>, name: &str) -> Result<(), String> {
+    if schema == "pg_catalog" || extension.is_some_and(|e| TRUSTED_EXTENSIONS.contains(&e)) {
+        Ok(())
+    } else {
+        Err(format!("operator {schema}.{name} is not allowed in a safe query"))
+    }
+}
+
+/// Why a system column may not be read: `xmin`/`xmax` with `age()` date every
+/// row's write, `ctid` gives its place in the heap, and the heap holds every
+/// tenant's rows, so the gaps between one store's values count the others'
+/// writes. Refused by name as a safe query sees it (`ctid`, `xmin`, …).
+pub fn system_column_refusal(column: &str) -> String {
+    format!(
+        "system column {column} is not allowed in a safe query \
+         (row locations and transaction ids reveal other stores' write volume)"
+    )
+}
+
+/// Why `session_user`, `current_user`, `current_role` and `user` are refused:
+/// in a safe query they name the bridge's database login, not the person
+/// asking, which is both misleading and a fact about the deployment.
+pub const USER_FUNCTION_REFUSAL: &str = "session_user, current_user, current_role and user name the database \
+     login the query runs under, not the person asking; use zava.whoami() for the caller's identity";
+
 /// One argument of a call, as far as the amplifier rules need it.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum Arg {
@@ -495,6 +558,21 @@ mod tests {
         assert!(check_padded_length("bit", 80_000).is_err());
         assert!(check_padded_length("varchar", 10_485_764).is_ok(), "varchar never pads");
         assert!(check_padded_length("bpchar", -1).is_ok(), "plain bpchar has no length");
+    }
+
+    #[test]
+    fn catalog_reference_types_and_operators() {
+        for bad in ["regclass", "pg_catalog.regrole", "_regproc", "REGTYPE", "\"regnamespace\"", "regoperator"] {
+            assert!(check_value_type(bad).is_err(), "{bad}");
+        }
+        for good in ["oid", "text", "int4", "_text", "regress_table", "pg_catalog.int8", "vector"] {
+            assert!(check_value_type(good).is_ok(), "{good}");
+        }
+        assert!(check_operator("pg_catalog", None, "+").is_ok());
+        assert!(check_operator("public", Some("vector"), "<=>").is_ok());
+        assert!(check_operator("pg_temp_3", None, "===").is_err());
+        assert!(check_operator("public", None, "+").is_err());
+        assert!(system_column_refusal("xmin").contains("xmin"));
     }
 
     #[test]

@@ -8,5 +8,6 @@ pub mod calendar;
 pub mod catalog;
 pub mod demo;
 pub mod gate;
+pub mod login_limits;
 pub mod principals;
 pub mod rng;

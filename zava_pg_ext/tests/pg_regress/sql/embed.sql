@@ -25,7 +25,8 @@ SELECT zava.safe_query('SELECT zava.embed_batch(ARRAY[product_name]) FROM retail
 -- a principal cannot point the model elsewhere (superuser only): after the library loaded,
 SET zava.model_dir = '/tmp';
 SELECT set_config('zava.model_dir', '/tmp', false);
--- and before (a placeholder set early is thrown away when the library loads)
+-- and first thing in a session (refused at once with shared_preload_libraries;
+-- without it, a placeholder set early is thrown away when the library loads)
 \c - seattle_manager
 SET zava.model_dir = '/tmp';
 SELECT vector_dims(zava.embed('x')) AS dims, current_setting('zava.model_dir') <> '/tmp' AS model_dir_unchanged;

@@ -34,7 +34,7 @@ SELECT zava.generate_demo_data(0.01);
 -- It cannot read the principal tables or write any retail table.
 SELECT count(*) FROM zava.principals;
 SELECT count(*) FROM zava.role_principals;
-INSERT INTO zava.role_principals VALUES ('seattle_manager', '7a0a0000-0000-4000-8000-000000000001');
+INSERT INTO zava.role_principals (login_role, principal_id) VALUES ('seattle_manager', '7a0a0000-0000-4000-8000-000000000001');
 UPDATE retail.stores SET store_name = 'pwned';
 DELETE FROM retail.order_items;
 INSERT INTO retail.orders (store_id, order_id, customer_id, ordered_at)
