@@ -5,7 +5,7 @@
 # idle_in_transaction_session_timeout, and the login cannot lift that bound for
 # its session (SET, set_config, connection options) to wait longer.
 source "$(dirname "$0")/../lib.sh"
-DIR="${ZAVA_ROOT}/target/e2e-login-bounds"; P=5488
+DIR="${ZAVA_ROOT}/target/e2e-login-bounds"; P=5486
 cluster_stop "${DIR}"; rm -rf "${DIR}"
 cluster_init "${DIR}" "${P}" fast; cluster_start "${DIR}"
 trap 'cluster_stop "${DIR}"' EXIT

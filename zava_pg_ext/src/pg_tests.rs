@@ -33,6 +33,35 @@ mod tests {
         .unwrap();
     }
 
+    /// The hook's list of guarded parameters (Rust) and the settings
+    /// grant_principal gives (SQL) name the same parameters, and each SQL value
+    /// reads in the unit the hook compares in: the two lists cannot drift apart.
+    #[pg_test]
+    fn login_bounds_match_the_hooks_ceilings() {
+        use zava_core::login_limits::{GUARDED, guarded, parse_value};
+        let rows: Vec<(String, String)> = Spi::connect(|c| {
+            c.select("SELECT name, value FROM zava.principal_login_settings() ORDER BY name", None, &[])?
+                .map(|r| Ok((r.get::<String>(1)?.unwrap(), r.get::<String>(2)?.unwrap())))
+                .collect::<Result<Vec<_>, pgrx::spi::Error>>()
+        })
+        .unwrap();
+        let mut sql_guarded: Vec<&str> = Vec::new();
+        for (name, value) in &rows {
+            match guarded(name) {
+                Some(g) => {
+                    assert!(parse_value(g.unit, value).is_some_and(|v| v > 0), "{name} = {value}");
+                    sql_guarded.push(g.name);
+                }
+                // Only superusers may change it: Postgres itself keeps it a ceiling.
+                None => assert_eq!(name, "temp_file_limit"),
+            }
+        }
+        sql_guarded.sort_unstable();
+        let mut rust: Vec<&str> = GUARDED.iter().map(|g| g.name).collect();
+        rust.sort_unstable();
+        assert_eq!(sql_guarded, rust);
+    }
+
     #[pg_test]
     fn demo_data_has_the_promised_shape() {
         load_small();
@@ -166,8 +195,10 @@ mod tests {
         }
         assert_eq!(one::<i64>("SELECT count(*) FROM retail.stores"), 8, "reference data stays readable");
         assert!(Spi::get_one::<pgrx::datum::Uuid>("SELECT zava.current_principal()").unwrap().is_none());
-        // The seed's header-setting trick does nothing here.
-        Spi::run(&format!("SELECT set_config('app.current_rls_user_id', '{HEAD_OFFICE}', true)")).unwrap();
+        // The seed's header-setting trick does nothing here (set_config is not
+        // PUBLIC's since 0.3.0; SET stays allowed and changes nothing either).
+        assert!(!one::<bool>("SELECT has_function_privilege('set_config(text, text, boolean)', 'EXECUTE')"));
+        Spi::run(&format!("SET LOCAL app.current_rls_user_id = '{HEAD_OFFICE}'")).unwrap();
         assert_eq!(one::<i64>("SELECT count(*) FROM retail.orders"), 0);
     }
 
