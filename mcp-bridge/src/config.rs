@@ -18,32 +18,65 @@ fn digest(token: &str) -> [u8; 32] {
 }
 
 impl Tokens {
-    /// Parses `token principal-uuid [label]` lines (blank lines and `#`
-    /// comments ignored) or `token=uuid` pairs separated by commas.
-    pub fn parse(text: &str) -> Result<Tokens, String> {
+    /// Parses a tokens file: one `token principal-uuid [login-name]` per line,
+    /// fields separated by any whitespace; blank lines and `#` comments are
+    /// ignored. A token is any run of printable characters without whitespace
+    /// (base64 with `=` padding, `:`, `/` …), at least 16 of them. Anything else
+    /// — a fourth field, a control character, a short token, a bad UUID, a
+    /// token given twice — is an error naming the line, never a silent cut.
+    pub fn parse_file(text: &str) -> Result<Tokens, String> {
         let mut tokens = Tokens::default();
-        let entries: Vec<&str> =
-            if text.contains('\n') || !text.contains('=') { text.lines().collect() } else { text.split(',').collect() };
-        for (i, raw) in entries.iter().enumerate() {
+        for (i, raw) in text.lines().enumerate() {
             let line = raw.trim();
             if line.is_empty() || line.starts_with('#') {
                 continue;
             }
-            let mut parts = line.splitn(3, |c: char| c == '=' || c.is_whitespace()).filter(|p| !p.is_empty());
-            let (Some(token), Some(principal)) = (parts.next(), parts.next()) else {
-                return Err(format!("token entry {} is not `token principal-uuid`", i + 1));
+            let fields: Vec<&str> = line.split_whitespace().collect();
+            let at = |what: String| format!("tokens file, line {}: {what}", i + 1);
+            let (token, principal, label) = match fields.as_slice() {
+                [t, p] => (*t, *p, ""),
+                [t, p, l] => (*t, *p, *l),
+                _ => {
+                    return Err(at(format!(
+                        "expected `token principal-uuid [login-name]`, found {} field(s)",
+                        fields.len()
+                    )));
+                }
             };
-            if token.len() < 16 {
-                return Err(format!("token entry {} is shorter than 16 characters", i + 1));
-            }
-            let principal = Uuid::parse_str(principal)
-                .map_err(|_| format!("token entry {}: `{principal}` is not a UUID", i + 1))?;
-            let label = parts.next().unwrap_or("").trim().to_string();
-            if tokens.by_digest.insert(digest(token), (principal, label)).is_some() {
-                return Err(format!("token entry {} repeats an earlier token", i + 1));
-            }
+            tokens.add(token, principal, label).map_err(at)?;
         }
         Ok(tokens)
+    }
+
+    /// Parses `ZAVA_TOKENS`: `token=principal-uuid` pairs separated by commas.
+    /// The UUID follows the last `=`, so a token may itself contain `=`.
+    pub fn parse_env(text: &str) -> Result<Tokens, String> {
+        let mut tokens = Tokens::default();
+        for (i, pair) in text.split(',').map(str::trim).enumerate() {
+            if pair.is_empty() {
+                continue;
+            }
+            let at = |what: String| format!("ZAVA_TOKENS, entry {}: {what}", i + 1);
+            let Some((token, principal)) = pair.rsplit_once('=') else {
+                return Err(at("expected `token=principal-uuid`".into()));
+            };
+            tokens.add(token, principal, "").map_err(at)?;
+        }
+        Ok(tokens)
+    }
+
+    fn add(&mut self, token: &str, principal: &str, label: &str) -> Result<(), String> {
+        if let Some(c) = token.chars().find(|c| c.is_control() || c.is_whitespace()) {
+            return Err(format!("the token contains the non-printable character {c:?}"));
+        }
+        if token.chars().count() < 16 {
+            return Err("the token is shorter than 16 characters".into());
+        }
+        let principal = Uuid::parse_str(principal).map_err(|_| format!("`{principal}` is not a UUID"))?;
+        if self.by_digest.insert(digest(token), (principal, label.to_string())).is_some() {
+            return Err("the token repeats an earlier one".into());
+        }
+        Ok(())
     }
 
     /// Adds the tokens of another source (file and environment); a token given
@@ -103,30 +136,50 @@ mod tests {
     #[test]
     fn parses_files_and_env_pairs() {
         let file = format!("# demo tokens\n0123456789abcdef0123 {P1} seattle\n\nfedcba9876543210fedc {P2}\n");
-        let t = Tokens::parse(&file).unwrap();
+        let t = Tokens::parse_file(&file).unwrap();
         assert_eq!(t.len(), 2);
         assert_eq!(t.principal("0123456789abcdef0123").unwrap().to_string(), P1);
         assert_eq!(t.principal("nope"), None);
         let env = format!("0123456789abcdef0123={P1},fedcba9876543210fedc={P2}");
-        assert_eq!(Tokens::parse(&env).unwrap().principal("fedcba9876543210fedc").unwrap().to_string(), P2);
+        assert_eq!(Tokens::parse_env(&env).unwrap().principal("fedcba9876543210fedc").unwrap().to_string(), P2);
     }
 
     #[test]
-    fn rejects_bad_entries() {
-        assert!(Tokens::parse("short 7a0a0000-0000-4000-8000-000000000011").unwrap_err().contains("shorter"));
-        assert!(Tokens::parse("0123456789abcdef0123 not-a-uuid").unwrap_err().contains("not a UUID"));
-        assert!(Tokens::parse("0123456789abcdef0123").unwrap_err().contains("token principal-uuid"));
-        let twice = format!("0123456789abcdef0123 {P1}\n0123456789abcdef0123 {P2}\n");
-        assert!(Tokens::parse(&twice).unwrap_err().contains("repeats"));
+    fn tokens_are_any_printable_text() {
+        // base64 with padding, and a label after two spaces or a tab.
+        let file = format!("dGhpcyBpcyBhIHRva2VuIQ==  {P1}  seattle_manager\nab:cd/ef+gh=ij.kl\t{P2}\n");
+        let t = Tokens::parse_file(&file).unwrap();
+        assert_eq!(t.principal("dGhpcyBpcyBhIHRva2VuIQ==").unwrap().to_string(), P1);
+        assert_eq!(t.principal("ab:cd/ef+gh=ij.kl").unwrap().to_string(), P2);
+        assert_eq!(t.principal("dGhpcyBpcyBhIHRva2VuIQ"), None, "never cut short at '='");
+        let env = Tokens::parse_env(&format!("dGhpcyBpcyBhIHRva2VuIQ=={P1}")).unwrap();
+        assert_eq!(env.principal("dGhpcyBpcyBhIHRva2VuIQ=").unwrap().to_string(), P1, "the UUID follows the last '='");
+    }
+
+    #[test]
+    fn rejects_bad_entries_naming_the_line() {
+        let err = |text: &str| Tokens::parse_file(text).unwrap_err();
+        assert_eq!(err(&format!("# c\nshort {P1}")), "tokens file, line 2: the token is shorter than 16 characters");
+        assert!(err("0123456789abcdef0123 not-a-uuid").starts_with("tokens file, line 1: `not-a-uuid` is not a UUID"));
+        assert!(err("0123456789abcdef0123").contains("line 1: expected `token principal-uuid [login-name]`"));
+        assert!(err(&format!("0123456789abcdef0123 {P1} seattle extra")).contains("found 4 field(s)"));
+        assert!(err(&format!("0123456789abc\u{7}def0123 {P1}")).contains("non-printable"));
+        let twice = format!("0123456789abcdef0123 {P1}\n\n0123456789abcdef0123 {P2}\n");
+        assert_eq!(err(&twice), "tokens file, line 3: the token repeats an earlier one");
+        assert!(
+            Tokens::parse_env(&format!("0123456789abcdef0123={P1},oops"))
+                .unwrap_err()
+                .starts_with("ZAVA_TOKENS, entry 2")
+        );
     }
 
     #[test]
     fn file_and_environment_tokens_merge() {
-        let mut file = Tokens::parse(&format!("0123456789abcdef0123 {P1} seattle\n")).unwrap();
-        file.merge(Tokens::parse(&format!("fedcba9876543210fedc={P2}")).unwrap()).unwrap();
+        let mut file = Tokens::parse_file(&format!("0123456789abcdef0123 {P1} seattle\n")).unwrap();
+        file.merge(Tokens::parse_env(&format!("fedcba9876543210fedc={P2}")).unwrap()).unwrap();
         assert_eq!(file.len(), 2);
         assert_eq!(file.principal("fedcba9876543210fedc").unwrap().to_string(), P2);
-        let again = Tokens::parse(&format!("0123456789abcdef0123={P2}")).unwrap();
+        let again = Tokens::parse_env(&format!("0123456789abcdef0123={P2}")).unwrap();
         assert!(file.merge(again).unwrap_err().contains("twice"));
     }
 
@@ -142,7 +195,7 @@ mod tests {
     #[test]
     fn listening_beyond_loopback_needs_tokens() {
         let none = Tokens::default();
-        let some = Tokens::parse(&format!("0123456789abcdef0123 {P1}")).unwrap();
+        let some = Tokens::parse_file(&format!("0123456789abcdef0123 {P1}")).unwrap();
         let lo: SocketAddr = "127.0.0.1:8765".parse().unwrap();
         let any: SocketAddr = "0.0.0.0:8765".parse().unwrap();
         assert!(check_listen(&lo, &none, true).is_ok());

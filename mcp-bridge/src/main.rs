@@ -173,13 +173,13 @@ async fn run(cli: Cli) -> Result<(), String> {
         }
         Transport::Http { listen, tokens_file, tokens: tokens_env, dev_rls_header, allowed_hosts, max_body_bytes } => {
             let mut tokens = match tokens_file {
-                Some(path) => Tokens::parse(
+                Some(path) => Tokens::parse_file(
                     &std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
                 )?,
                 None => Tokens::default(),
             };
             if let Some(env) = tokens_env {
-                tokens.merge(Tokens::parse(&env)?)?;
+                tokens.merge(Tokens::parse_env(&env)?)?;
             }
             config::check_listen(&listen, &tokens, dev_rls_header)?;
             if dev_rls_header {
