@@ -109,6 +109,30 @@ pub fn bearer(header: &str) -> Option<&str> {
     scheme.eq_ignore_ascii_case("bearer").then(|| token.trim()).filter(|t| !t.is_empty())
 }
 
+/// Whether a request's `Origin` header may be served (DNS-rebinding and
+/// cross-site protection): its host is one of `hosts` (the names accepted in
+/// `Host`), or the whole origin is one of `origins` (`https://app.example`).
+/// `null` and anything that is not `scheme://host[:port]` are refused.
+pub fn origin_allowed(origin: &str, hosts: &[String], origins: &[String]) -> bool {
+    let origin = origin.trim();
+    if origins.iter().any(|o| o.trim_end_matches('/').eq_ignore_ascii_case(origin)) {
+        return true;
+    }
+    let Some((scheme, rest)) = origin.split_once("://") else { return false };
+    if !matches!(scheme.to_ascii_lowercase().as_str(), "http" | "https") || rest.contains(['/', '@', '?', '#']) {
+        return false;
+    }
+    // Host without the port; IPv6 literals come in brackets.
+    let host = match rest.strip_prefix('[') {
+        Some(v6) => match v6.split_once(']') {
+            Some((h, tail)) if tail.is_empty() || tail.starts_with(':') => h,
+            _ => return false,
+        },
+        None => rest.rsplit_once(':').map_or(rest, |(h, _)| h),
+    };
+    !host.is_empty() && hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
+}
+
 /// Refuses to listen beyond loopback without tokens (or with the development
 /// header enabled).
 pub fn check_listen(addr: &SocketAddr, tokens: &Tokens, dev_header: bool) -> Result<(), String> {
@@ -181,6 +205,35 @@ mod tests {
         assert_eq!(file.principal("fedcba9876543210fedc").unwrap().to_string(), P2);
         let again = Tokens::parse_env(&format!("0123456789abcdef0123={P2}")).unwrap();
         assert!(file.merge(again).unwrap_err().contains("twice"));
+    }
+
+    #[test]
+    fn origins() {
+        let hosts: Vec<String> = ["localhost", "127.0.0.1", "::1"].iter().map(|s| s.to_string()).collect();
+        let origins = vec!["https://app.example".to_string()];
+        for ok in [
+            "http://localhost:8765",
+            "http://127.0.0.1",
+            "https://LOCALHOST",
+            "http://[::1]:8765",
+            "https://app.example",
+        ] {
+            assert!(origin_allowed(ok, &hosts, &origins), "{ok}");
+        }
+        for bad in [
+            "http://evil.example",
+            "http://localhost.evil.example",
+            "http://127.0.0.1.nip.io:8765",
+            "null",
+            "file://localhost",
+            "http://evil.example/localhost",
+            "http://localhost@evil.example",
+            "https://app.example.evil",
+            "http://[::1]evil",
+            "",
+        ] {
+            assert!(!origin_allowed(bad, &hosts, &origins), "{bad}");
+        }
     }
 
     #[test]

@@ -66,6 +66,16 @@ enum Transport {
         /// Largest accepted request body.
         #[arg(long, env = "ZAVA_MAX_BODY_BYTES", default_value_t = 1 << 20)]
         max_body_bytes: usize,
+        /// Origins (besides the allowed hosts) whose browser requests are served,
+        /// e.g. `https://app.example`. A request with any other `Origin` gets 403.
+        #[arg(long = "allowed-origin", env = "ZAVA_ALLOWED_ORIGINS", value_delimiter = ',')]
+        allowed_origins: Vec<String>,
+        /// Bearer token /metrics requires (unset: /metrics is open, like /healthz).
+        #[arg(long, env = "ZAVA_METRICS_TOKEN", hide_env_values = true)]
+        metrics_token: Option<String>,
+        /// Let /readyz name the extension's version (off: only "ready").
+        #[arg(long, env = "ZAVA_READYZ_DETAILS")]
+        readyz_details: bool,
     },
 }
 
@@ -171,7 +181,17 @@ async fn run(cli: Cli) -> Result<(), String> {
                 _ = shutdown.cancelled() => { cancel.cancel(); Ok(()) }
             }
         }
-        Transport::Http { listen, tokens_file, tokens: tokens_env, dev_rls_header, allowed_hosts, max_body_bytes } => {
+        Transport::Http {
+            listen,
+            tokens_file,
+            tokens: tokens_env,
+            dev_rls_header,
+            allowed_hosts,
+            max_body_bytes,
+            allowed_origins,
+            metrics_token,
+            readyz_details,
+        } => {
             let mut tokens = match tokens_file {
                 Some(path) => Tokens::parse_file(
                     &std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
@@ -188,7 +208,16 @@ async fn run(cli: Cli) -> Result<(), String> {
                 );
             }
             tracing::info!(tokens = tokens.len(), "bearer tokens loaded");
-            let opts = http::HttpOptions { listen, tokens, dev_header: dev_rls_header, allowed_hosts, max_body_bytes };
+            let opts = http::HttpOptions {
+                listen,
+                tokens,
+                dev_header: dev_rls_header,
+                allowed_hosts,
+                allowed_origins,
+                max_body_bytes,
+                metrics_token,
+                readyz_details,
+            };
             http::serve(state, opts, shutdown.clone()).await.map_err(|e| format!("HTTP server: {e}"))
         }
     };

@@ -18,7 +18,8 @@ BIN="${ZAVA_ROOT}/target/debug/zava-mcp"
 export DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava"
 SEATTLE_TOKEN="seattle-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
 HEAD_OFFICE_TOKEN="office-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
-export SEATTLE_TOKEN HEAD_OFFICE_TOKEN
+METRICS_TOKEN="metrics-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
+export SEATTLE_TOKEN HEAD_OFFICE_TOKEN METRICS_TOKEN
 
 out="$("${BIN}" http --listen 0.0.0.0:0 2>&1)"
 expect "refuses to listen beyond loopback without tokens" bash -c "[ $? -ne 0 ] && grep -q 'refusing to listen' <<<'${out//\'/}'"
@@ -26,7 +27,9 @@ out="$(DATABASE_URL="postgresql://postgres@127.0.0.1:${P}/postgres" "${BIN}" std
 expect "refuses to start where the zava extension is missing" grep -q "not installed" <<<"${out}"
 
 ZAVA_TOKENS="${SEATTLE_TOKEN}=7a0a0000-0000-4000-8000-000000000011,${HEAD_OFFICE_TOKEN}=7a0a0000-0000-4000-8000-000000000001" \
+    ZAVA_METRICS_TOKEN="${METRICS_TOKEN}" \
     "${BIN}" http --listen "127.0.0.1:${HTTP_PORT}" --query-timeout-ms 20000 --slow-call-ms 500 --retry-base-ms 50 \
+    --allowed-origin https://app.zava.example \
     > "${DIR}/bridge.log" 2>&1 &
 BRIDGE_PID=$!
 for _ in $(seq 1 50); do curl -sf "http://127.0.0.1:${HTTP_PORT}/healthz" >/dev/null && break; sleep 0.1; done

@@ -159,11 +159,65 @@ async def http_checks():
         check("HTTP: no token → 401", r1.status_code == 401, str(r1.status_code))
         check("HTTP: a wrong token → 401", r2.status_code == 401, str(r2.status_code))
         check("HTTP: x-rls-user-id alone → 401 (dev flag off)", r3.status_code == 401, str(r3.status_code))
-        m = await c.get(URL.replace("/mcp", "/metrics"))
+        metrics_url = URL.replace("/mcp", "/metrics")
+        m = await c.get(metrics_url)
+        check("HTTP: /metrics without the metrics token → 401", m.status_code == 401, str(m.status_code))
+        m = await c.get(metrics_url, headers={"authorization": "Bearer " + SEATTLE_TOKEN_VALUE()})
+        check("HTTP: /metrics with an MCP token (not the metrics token) → 401", m.status_code == 401, str(m.status_code))
+        m = await c.get(metrics_url, headers={"authorization": "Bearer " + os.environ["METRICS_TOKEN"]})
         check("HTTP: /metrics counts calls by tool and outcome",
               'zava_mcp_calls_total{tool="execute_sales_query",outcome="ok"}' in m.text
               and 'zava_mcp_calls_total{tool="execute_sales_query",outcome="error"}' in m.text)
-        check("HTTP: /readyz reports the database", (await c.get(URL.replace("/mcp", "/readyz"))).status_code == 200)
+        ready = await c.get(URL.replace("/mcp", "/readyz"))
+        check("HTTP: /readyz reports the database", ready.status_code == 200)
+        check("HTTP: /readyz names no version unless configured", "zava 0." not in ready.text, ready.text)
+
+
+def SEATTLE_TOKEN_VALUE():
+    return os.environ["SEATTLE_TOKEN"]
+
+
+async def session_and_origin_checks():
+    """Sessions are bound to the principal that made them; Origin is checked."""
+    h = {"accept": "application/json, text/event-stream", "content-type": "application/json"}
+    seattle = {**h, "authorization": "Bearer " + os.environ["SEATTLE_TOKEN"]}
+    office = {**h, "authorization": "Bearer " + os.environ["HEAD_OFFICE_TOKEN"]}
+    init = {"jsonrpc": "2.0", "id": 1, "method": "initialize",
+            "params": {"protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "t", "version": "1"}}}
+    listing = {"jsonrpc": "2.0", "id": 2, "method": "tools/list", "params": {}}
+    async with httpx2.AsyncClient(timeout=30) as c:
+        r = await c.post(URL, json=init, headers=seattle)
+        sid = r.headers.get("mcp-session-id")
+        check("sessions: initialize as Seattle opens a session", r.status_code == 200 and bool(sid), str(r.status_code))
+        await c.post(URL, json={"jsonrpc": "2.0", "method": "notifications/initialized"}, headers={**seattle, "mcp-session-id": sid})
+        r = await c.post(URL, json=listing, headers={**office, "mcp-session-id": sid})
+        check("sessions: another principal's token on Seattle's session → 404 (POST)", r.status_code == 404, str(r.status_code))
+        r = await c.get(URL, headers={**office, "mcp-session-id": sid, "last-event-id": "0"})
+        check("sessions: another principal resuming Seattle's stream (GET, Last-Event-ID) → 404",
+              r.status_code == 404, str(r.status_code))
+        r = await c.delete(URL, headers={**office, "mcp-session-id": sid})
+        check("sessions: another principal deleting Seattle's session → 404", r.status_code == 404, str(r.status_code))
+        r = await c.post(URL, json=listing, headers={**h, "mcp-session-id": sid})
+        check("sessions: no token on Seattle's session → 401", r.status_code == 401, str(r.status_code))
+        r = await c.post(URL, json=listing, headers={**seattle, "mcp-session-id": sid})
+        check("sessions: the session still works for Seattle", r.status_code == 200 and "execute_sales_query" in r.text,
+              str(r.status_code))
+        r = await c.delete(URL, headers={**seattle, "mcp-session-id": sid})
+        check("sessions: Seattle may end its own session", r.status_code < 300, str(r.status_code))
+        r = await c.post(URL, json=listing, headers={**seattle, "mcp-session-id": sid})
+        check("sessions: and then it is gone", r.status_code == 404, str(r.status_code))
+
+        port = URL.split(":")[2].split("/")[0]
+        r = await c.post(URL, json=init, headers={**seattle, "origin": "http://evil.example"})
+        check("origin: a foreign Origin → 403", r.status_code == 403, str(r.status_code))
+        r = await c.post(URL, json=init, headers={**seattle, "origin": f"http://localhost.evil.example:{port}"})
+        check("origin: a look-alike Origin → 403", r.status_code == 403, str(r.status_code))
+        r = await c.get(URL.replace("/mcp", "/healthz"), headers={"origin": "null"})
+        check("origin: Origin null → 403, on every path", r.status_code == 403, str(r.status_code))
+        r = await c.post(URL, json=init, headers={**seattle, "origin": f"http://127.0.0.1:{port}"})
+        check("origin: the server's own origin is served", r.status_code == 200, str(r.status_code))
+        r = await c.post(URL, json=init, headers={**seattle, "origin": "https://app.zava.example"})
+        check("origin: an origin allowed with --allowed-origin is served", r.status_code == 200, str(r.status_code))
 
 
 def psql_as(user, sql):
@@ -475,6 +529,7 @@ async def search_checks():
 
 async def main():
     await http_checks()
+    await session_and_origin_checks()
     await search_checks()
     await analytics_checks()
     await retry_check()
