@@ -7,19 +7,22 @@
 //! that `Mcp-Session-Id` (POST, GET with `Last-Event-ID`, DELETE) gets 404, as
 //! if the session did not exist.
 
-use std::collections::HashMap;
+use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::{Arc, Mutex};
 
 use axum::Router;
+use axum::body::Body;
 use axum::extract::{Request, State as AxumState};
-use axum::http::{StatusCode, header};
+use axum::http::{Method, StatusCode, header};
 use axum::middleware::{self, Next};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::serve::ListenerExt;
+use futures_util::StreamExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
+use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
@@ -36,9 +39,60 @@ struct Auth {
     dev_header: bool,
     /// Session id → the principal whose token created it.
     sessions: Arc<Mutex<HashMap<String, Uuid>>>,
+    /// (session id, JSON-RPC id) of requests whose answers are still streaming.
+    in_flight: Arc<Mutex<HashSet<(String, String)>>>,
+    max_body_bytes: usize,
 }
 
-async fn authenticate(AxumState(auth): AxumState<Auth>, mut request: Request, next: Next) -> Response {
+/// Holds a request's place in `in_flight` until its answer has been sent (or
+/// the client went away): dropped with the response body.
+struct InFlight {
+    set: Arc<Mutex<HashSet<(String, String)>>>,
+    key: (String, String),
+}
+
+impl Drop for InFlight {
+    fn drop(&mut self) {
+        self.set.lock().expect("in-flight set").remove(&self.key);
+    }
+}
+
+/// A JSON-RPC error answered by the HTTP layer itself.
+fn jsonrpc_error(status: StatusCode, id: Value, code: i64, message: String) -> Response {
+    let body = json!({ "jsonrpc": "2.0", "id": id, "error": { "code": code, "message": message } });
+    (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
+}
+
+/// Reads a POST body once: not JSON → 400 with JSON-RPC -32700; a request whose
+/// id is still in flight in the same session → 409 with a JSON-RPC error at
+/// once (rmcp would otherwise leave the second one waiting until a timeout).
+async fn admit(auth: &Auth, session: Option<&str>, request: Request) -> Result<(Request, Option<InFlight>), Response> {
+    let (parts, body) = request.into_parts();
+    let Ok(bytes) = axum::body::to_bytes(body, auth.max_body_bytes).await else {
+        return Err((StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n").into_response());
+    };
+    let message: Value = serde_json::from_slice(&bytes).map_err(|e| {
+        jsonrpc_error(StatusCode::BAD_REQUEST, Value::Null, -32700, format!("Parse error: the body is not JSON ({e})"))
+    })?;
+    let mut guard = None;
+    if let (Some(session), Some(_), Some(id)) = (session, message.get("method"), message.get("id"))
+        && !id.is_null()
+    {
+        let key = (session.to_owned(), id.to_string());
+        if !auth.in_flight.lock().expect("in-flight set").insert(key.clone()) {
+            return Err(jsonrpc_error(
+                StatusCode::CONFLICT,
+                id.clone(),
+                -32600,
+                format!("Invalid Request: a request with id {id} is still in flight in this session"),
+            ));
+        }
+        guard = Some(InFlight { set: auth.in_flight.clone(), key });
+    }
+    Ok((Request::from_parts(parts, Body::from(bytes)), guard))
+}
+
+async fn authenticate(AxumState(auth): AxumState<Auth>, request: Request, next: Next) -> Response {
     let from_token = request
         .headers()
         .get(header::AUTHORIZATION)
@@ -58,9 +112,29 @@ async fn authenticate(AxumState(auth): AxumState<Auth>, mut request: Request, ne
                     return (StatusCode::NOT_FOUND, "session not found\n").into_response();
                 }
             }
-            let deleting = request.method() == axum::http::Method::DELETE;
+            let deleting = request.method() == Method::DELETE;
+            let (mut request, in_flight) = if request.method() == Method::POST {
+                match admit(&auth, session.as_deref(), request).await {
+                    Ok(admitted) => admitted,
+                    Err(refused) => return refused,
+                }
+            } else {
+                (request, None)
+            };
             request.extensions_mut().insert(AuthPrincipal(principal));
-            let response = next.run(request).await;
+            let mut response = next.run(request).await;
+            // SDKs expect 200 or 204 for a session ended by DELETE (rmcp answers 202).
+            if deleting && response.status() == StatusCode::ACCEPTED {
+                *response.status_mut() = StatusCode::OK;
+            }
+            if let Some(guard) = in_flight {
+                let (parts, body) = response.into_parts();
+                let body = body.into_data_stream().map(move |chunk| {
+                    let _held = &guard;
+                    chunk
+                });
+                response = Response::from_parts(parts, Body::from_stream(body));
+            }
             let mut sessions = auth.sessions.lock().expect("session map");
             match (&session, response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok())) {
                 // A new session (initialize): it belongs to this principal.
@@ -139,7 +213,13 @@ pub async fn serve(state: Arc<State>, opts: HttpOptions, shutdown: CancellationT
         Arc::new(LocalSessionManager::default()),
         config,
     );
-    let auth = Auth { tokens: Arc::new(opts.tokens), dev_header: opts.dev_header, sessions: Arc::default() };
+    let auth = Auth {
+        tokens: Arc::new(opts.tokens),
+        dev_header: opts.dev_header,
+        sessions: Arc::default(),
+        in_flight: Arc::default(),
+        max_body_bytes: opts.max_body_bytes,
+    };
     let mcp_routes = Router::new().fallback_service(mcp).layer(middleware::from_fn_with_state(auth, authenticate));
     let ops = Ops {
         state,

@@ -426,6 +426,24 @@ impl Zava {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Json<T>, CallToolResult> {
+        match self.call_logged(tool, ctx, sql, params).await {
+            Ok(v) => Ok(Json(v)),
+            Err(Ok(f)) => Err(failure_result(&f)),
+            Err(Err(call_id)) => {
+                Err(failure_result(&ToolFailure::new(Code::ValidationError, "the call was cancelled", &call_id)))
+            }
+        }
+    }
+
+    /// `call` without the MCP wrapping: the answer, or the failure (`Ok`), or
+    /// the call id of a cancelled call (`Err`).
+    async fn call_logged<T: DeserializeOwned>(
+        &self,
+        tool: &'static str,
+        ctx: &RequestContext<RoleServer>,
+        sql: &str,
+        params: &[&(dyn ToSql + Sync)],
+    ) -> Result<T, Result<ToolFailure, String>> {
         let started = Instant::now();
         let call_id = format!("{:08x}", self.state.next_call.fetch_add(1, Ordering::Relaxed));
         let principal = self.principal(ctx);
@@ -445,11 +463,9 @@ impl Zava {
             tracing::info!(call_id, tool, principal, duration_ms = ms, outcome = label, code, "call");
         }
         match outcome {
-            Ok(v) => Ok(Json(v)),
-            Err(Some(f)) => Err(failure_result(&f)),
-            Err(None) => {
-                Err(failure_result(&ToolFailure::new(Code::ValidationError, "the call was cancelled", &call_id)))
-            }
+            Ok(v) => Ok(v),
+            Err(Some(f)) => Err(Ok(f)),
+            Err(None) => Err(Err(call_id)),
         }
     }
 
@@ -495,12 +511,21 @@ impl Zava {
 
     async fn table_schema_text(&self, ctx: &RequestContext<RoleServer>, table: &str) -> Result<String, ErrorData> {
         let names = vec![table.to_string()];
+        // The table is one of TABLES, so a failure is never "not found": say
+        // what went wrong, with the same stable code a tool call would carry.
         match self
-            .call::<TableSchemas>("read_resource", ctx, "SELECT zava.describe_tables($1::text[])", &[&names])
+            .call_logged::<TableSchemas>("read_resource", ctx, "SELECT zava.describe_tables($1::text[])", &[&names])
             .await
         {
-            Ok(Json(t)) => Ok(serde_json::to_string_pretty(&t).expect("serialisable")),
-            Err(_) => Err(ErrorData::resource_not_found(format!("no schema for table {table}"), None)),
+            Ok(t) => Ok(serde_json::to_string_pretty(&t).expect("serialisable")),
+            Err(Ok(f)) => Err(ErrorData::internal_error(
+                f.message.clone(),
+                Some(serde_json::json!({ "code": f.code.as_str(), "call_id": f.call_id })),
+            )),
+            Err(Err(call_id)) => Err(ErrorData::internal_error(
+                "the request was cancelled",
+                Some(serde_json::json!({ "code": "CANCELLED", "call_id": call_id })),
+            )),
         }
     }
 }
@@ -660,6 +685,14 @@ mod tests {
         assert!(bad.content[0].as_text().expect("text").text.contains("missing field `postgresql_query`"));
         let unknown = client.call_tool(CallToolRequestParams::new("drop_everything")).await;
         assert!(unknown.is_err(), "unknown tools are protocol errors");
+
+        // Reading a schema resource with the database down says so (not "not found").
+        let e = client
+            .read_resource(ReadResourceRequestParams::new("zava://schema/retail/orders"))
+            .await
+            .expect_err("an error, not contents");
+        let e = format!("{e:?}");
+        assert!(e.contains("UNAVAILABLE") && !e.to_lowercase().contains("not found"), "{e}");
 
         let metrics = state.metrics.encode();
         assert!(metrics.contains(r#"zava_mcp_calls_total{tool="execute_sales_query",outcome="error"} 1"#), "{metrics}");

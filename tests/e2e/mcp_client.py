@@ -202,8 +202,36 @@ async def session_and_origin_checks():
         r = await c.post(URL, json=listing, headers={**seattle, "mcp-session-id": sid})
         check("sessions: the session still works for Seattle", r.status_code == 200 and "execute_sales_query" in r.text,
               str(r.status_code))
+        # Duplicate ids: a second request with the id of one still running in the
+        # same session is answered at once with a JSON-RPC error.
+        slow = {"jsonrpc": "2.0", "id": 7, "method": "tools/call",
+                "params": {"name": "execute_sales_query",
+                           "arguments": {"postgresql_query": "SELECT count(*) FROM (SELECT generate_series(1, 30000000)) s"}}}
+        first = asyncio.create_task(c.post(URL, json=slow, headers={**seattle, "mcp-session-id": sid}))
+        await asyncio.sleep(0.5)
+        t0 = time.monotonic()
+        r = await c.post(URL, json={**slow, "params": {"name": "get_current_utc_date", "arguments": {}}},
+                         headers={**seattle, "mcp-session-id": sid})
+        waited = time.monotonic() - t0
+        err = r.json().get("error", {}) if r.headers.get("content-type", "").startswith("application/json") else {}
+        check(f"duplicate ids: a second request with an id still in flight gets a JSON-RPC error at once ({waited:.2f} s)",
+              r.status_code == 409 and err.get("code") == -32600 and waited < 1.0 and not first.done(),
+              f"{r.status_code} {r.text[:200]} first done: {first.done()}")
+        r1 = await first
+        check("duplicate ids: and the first request still gets its answer",
+              r1.status_code == 200 and '"result"' in r1.text and '"isError":true' not in r1.text,
+              r1.text[:200])
+        r = await c.post(URL, json={**slow, "params": {"name": "get_current_utc_date", "arguments": {}}},
+                         headers={**seattle, "mcp-session-id": sid})
+        check("duplicate ids: once it is answered, the id may be used again", r.status_code == 200 and '"result"' in r.text,
+              f"{r.status_code} {r.text[:200]}")
+        # A body that is not JSON: HTTP 400 with JSON-RPC -32700.
+        r = await c.post(URL, content=b"this is not json", headers={**seattle, "mcp-session-id": sid})
+        err = r.json().get("error", {}) if r.headers.get("content-type", "").startswith("application/json") else {}
+        check("protocol: a body that is not JSON → 400 with JSON-RPC -32700", r.status_code == 400 and err.get("code") == -32700,
+              f"{r.status_code} {r.text[:200]}")
         r = await c.delete(URL, headers={**seattle, "mcp-session-id": sid})
-        check("sessions: Seattle may end its own session", r.status_code < 300, str(r.status_code))
+        check("sessions: Seattle may end its own session (DELETE → 200)", r.status_code == 200, str(r.status_code))
         r = await c.post(URL, json=listing, headers={**seattle, "mcp-session-id": sid})
         check("sessions: and then it is gone", r.status_code == 404, str(r.status_code))
 
