@@ -22,6 +22,8 @@ pub enum Code {
     Unavailable,
     /// Too many calls at once for this caller.
     RateLimited,
+    /// The client cancelled the call (its query was cancelled in Postgres).
+    Cancelled,
     /// Anything else; details are in the server log under the call id.
     DatabaseError,
 }
@@ -35,6 +37,7 @@ impl Code {
             Code::ResourceLimit => "RESOURCE_LIMIT",
             Code::Unavailable => "UNAVAILABLE",
             Code::RateLimited => "RATE_LIMITED",
+            Code::Cancelled => "CANCELLED",
             Code::DatabaseError => "DATABASE_ERROR",
         }
     }

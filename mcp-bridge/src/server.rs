@@ -430,7 +430,7 @@ impl Zava {
             Ok(v) => Ok(Json(v)),
             Err(Ok(f)) => Err(failure_result(&f)),
             Err(Err(call_id)) => {
-                Err(failure_result(&ToolFailure::new(Code::ValidationError, "the call was cancelled", &call_id)))
+                Err(failure_result(&ToolFailure::new(Code::Cancelled, "the call was cancelled", &call_id)))
             }
         }
     }

@@ -225,6 +225,15 @@ async def session_and_origin_checks():
                          headers={**seattle, "mcp-session-id": sid})
         check("duplicate ids: once it is answered, the id may be used again", r.status_code == 200 and '"result"' in r.text,
               f"{r.status_code} {r.text[:200]}")
+        # Cancellation: the client cancels a running call; whatever the server
+        # still says about it names it cancelled, never a validation error.
+        running = asyncio.create_task(c.post(URL, json={**slow, "id": 8}, headers={**seattle, "mcp-session-id": sid}))
+        await asyncio.sleep(0.5)
+        await c.post(URL, json={"jsonrpc": "2.0", "method": "notifications/cancelled", "params": {"requestId": 8}},
+                     headers={**seattle, "mcp-session-id": sid})
+        rc = await running
+        check("cancellation: a cancelled call's stream ends without an answer (none, and no VALIDATION_ERROR)",
+              rc.status_code == 200 and '"result"' not in rc.text and "VALIDATION_ERROR" not in rc.text, rc.text[:300])
         # A body that is not JSON: HTTP 400 with JSON-RPC -32700.
         r = await c.post(URL, content=b"this is not json", headers={**seattle, "mcp-session-id": sid})
         err = r.json().get("error", {}) if r.headers.get("content-type", "").startswith("application/json") else {}
