@@ -42,6 +42,8 @@ pub struct DbConfig {
 pub struct Db {
     pool: Pool,
     cfg: DbConfig,
+    /// Time calls wait for a pooled connection (a metric), once set.
+    pool_wait: Option<prometheus_client::metrics::histogram::Histogram>,
 }
 
 pub enum Failure {
@@ -71,7 +73,7 @@ impl Db {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| format!("could not build the connection pool: {e}"))?;
-        Ok(Db { pool, cfg })
+        Ok(Db { pool, cfg, pool_wait: None })
     }
 
     pub fn pool(&self) -> &Pool {
@@ -94,6 +96,11 @@ impl Db {
         Ok(row.get(0))
     }
 
+    /// Records, from now on, how long each call waits for a pooled connection.
+    pub fn observe_pool_wait(&mut self, histogram: prometheus_client::metrics::histogram::Histogram) {
+        self.pool_wait = Some(histogram);
+    }
+
     /// Runs `sql` (one function call returning one jsonb value) for `principal`.
     pub async fn call(
         &self,
@@ -108,8 +115,22 @@ impl Db {
         let mut died_running = false;
         loop {
             attempt += 1;
-            let conn = match self.pool.get().await {
+            let waiting = std::time::Instant::now();
+            let got = self.pool.get().await;
+            if let Some(h) = &self.pool_wait {
+                h.observe(waiting.elapsed().as_secs_f64());
+            }
+            let conn = match got {
                 Ok(c) => c,
+                // Every connection is busy for longer than --pool-wait-ms: the
+                // database is fine, so waiting again would only queue deeper.
+                Err(deadpool_postgres::PoolError::Timeout(_)) => {
+                    return Err(Failure::Tool(ToolFailure::new(
+                        Code::Unavailable,
+                        "every database connection is busy; try again shortly",
+                        call_id,
+                    )));
+                }
                 Err(e) => {
                     let server_down = matches!(&e, deadpool_postgres::PoolError::Backend(b) if server_reports_down(b));
                     if attempt <= self.cfg.retries && !(died_running && server_down) {

@@ -111,9 +111,20 @@ struct Common {
     /// Calls slower than this (ms) are logged as warnings.
     #[arg(long, env = "ZAVA_SLOW_CALL_MS", default_value_t = 1000, global = true)]
     slow_call_ms: u64,
-    /// Most calls running at once for one principal.
-    #[arg(long, env = "ZAVA_MAX_CONCURRENT_PER_PRINCIPAL", default_value_t = 8, global = true)]
-    max_concurrent_per_principal: usize,
+    /// Most calls running at once for one principal (default: half the pool;
+    /// never the whole pool, so one principal cannot starve the others).
+    #[arg(long, env = "ZAVA_MAX_CONCURRENT_PER_PRINCIPAL", global = true)]
+    max_concurrent_per_principal: Option<usize>,
+    /// How long a call over its principal's limit waits before RATE_LIMITED, in ms.
+    #[arg(long, env = "ZAVA_QUEUE_WAIT_MS", default_value_t = 1000, global = true)]
+    queue_wait_ms: u64,
+}
+
+/// The per-principal share of the pool: as configured (default half the
+/// pool), and always below the pool size when the pool has room for two.
+fn principal_share(configured: Option<usize>, pool_max: usize) -> usize {
+    let ceiling = pool_max.saturating_sub(1).max(1);
+    configured.unwrap_or(pool_max / 2).clamp(1, ceiling)
 }
 
 fn main() -> ExitCode {
@@ -138,7 +149,7 @@ fn main() -> ExitCode {
 async fn run(cli: Cli) -> Result<(), String> {
     let c = cli.common;
     let url = c.database_url.ok_or("DATABASE_URL (or --database-url) is required")?;
-    let db = Db::new(DbConfig {
+    let mut db = Db::new(DbConfig {
         url,
         pool_max: c.pool_max,
         wait_timeout: Duration::from_millis(c.pool_wait_ms),
@@ -150,12 +161,23 @@ async fn run(cli: Cli) -> Result<(), String> {
     })?;
     let version = db.check().await?;
     tracing::info!(zava = version, "database ready");
+    let metrics = Metrics::new();
+    db.observe_pool_wait(metrics.pool_wait.clone());
+    let share = principal_share(c.max_concurrent_per_principal, c.pool_max);
+    if c.max_concurrent_per_principal.is_some_and(|m| m > share) {
+        tracing::warn!(
+            share,
+            pool_max = c.pool_max,
+            "--max-concurrent-per-principal lowered below the pool size: one principal may not take every connection"
+        );
+    }
     let state = Arc::new(State::new(
         db.clone(),
-        Metrics::new(),
+        metrics,
         Duration::from_millis(c.slow_call_ms),
         c.query_timeout_ms,
-        c.max_concurrent_per_principal,
+        share,
+        Duration::from_millis(c.queue_wait_ms),
     ));
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
@@ -234,4 +256,19 @@ async fn stop_on_signal(shutdown: CancellationToken) {
     }
     tracing::info!("signal received: finishing in-flight calls");
     shutdown.cancel();
+}
+
+#[cfg(test)]
+mod tests {
+    use super::principal_share;
+
+    #[test]
+    fn one_principal_never_gets_the_whole_pool() {
+        assert_eq!(principal_share(None, 10), 5, "default: half the pool");
+        assert_eq!(principal_share(Some(8), 10), 8);
+        assert_eq!(principal_share(Some(10), 10), 9, "capped below the pool");
+        assert_eq!(principal_share(Some(64), 32), 31);
+        assert_eq!(principal_share(None, 1), 1, "a one-connection pool still serves");
+        assert_eq!(principal_share(Some(0), 4), 1);
+    }
 }

@@ -34,6 +34,10 @@ pub struct Metrics {
     pub pool_size: Gauge,
     pub pool_available: Gauge,
     pub pool_waiting: Gauge,
+    /// Calls waiting for their principal's share (over the per-principal limit).
+    pub principal_queue: Gauge,
+    /// Time calls wait for a pooled connection.
+    pub pool_wait: Histogram,
 }
 
 impl Metrics {
@@ -47,7 +51,24 @@ impl Metrics {
         registry.register("pool_connections", "Open database connections", pool_size.clone());
         registry.register("pool_available", "Idle database connections", pool_available.clone());
         registry.register("pool_waiting", "Calls waiting for a connection", pool_waiting.clone());
-        Metrics { registry: Arc::new(registry), calls, latency, pool_size, pool_available, pool_waiting }
+        let principal_queue = Gauge::default();
+        registry.register(
+            "principal_queue",
+            "Calls waiting because their principal has its share of calls running",
+            principal_queue.clone(),
+        );
+        let pool_wait = latency_histogram();
+        registry.register("pool_wait_seconds", "Time calls wait for a pooled connection", pool_wait.clone());
+        Metrics {
+            registry: Arc::new(registry),
+            calls,
+            latency,
+            pool_size,
+            pool_available,
+            pool_waiting,
+            principal_queue,
+            pool_wait,
+        }
     }
 
     pub fn record(&self, tool: &str, outcome: &str, elapsed: Duration) {

@@ -37,6 +37,8 @@ pub struct State {
     pub slow_call: Duration,
     pub query_timeout_ms: i32,
     pub max_concurrent_per_principal: usize,
+    /// How long a call over its principal's share waits before RATE_LIMITED.
+    pub queue_wait: Duration,
     permits: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
     next_call: AtomicU64,
 }
@@ -48,6 +50,7 @@ impl State {
         slow_call: Duration,
         query_timeout_ms: i32,
         max_concurrent_per_principal: usize,
+        queue_wait: Duration,
     ) -> Self {
         State {
             db,
@@ -55,12 +58,15 @@ impl State {
             slow_call,
             query_timeout_ms,
             max_concurrent_per_principal,
+            queue_wait,
             permits: Mutex::default(),
             next_call: AtomicU64::new(1),
         }
     }
 
-    fn permit(&self, principal: Uuid) -> Option<OwnedSemaphorePermit> {
+    /// One of the principal's share of calls at once: at once if free, else
+    /// after waiting in the principal's queue up to `queue_wait` (`None` then).
+    async fn permit(&self, principal: Uuid) -> Option<OwnedSemaphorePermit> {
         let sem = self
             .permits
             .lock()
@@ -68,7 +74,13 @@ impl State {
             .entry(principal)
             .or_insert_with(|| Arc::new(Semaphore::new(self.max_concurrent_per_principal)))
             .clone();
-        sem.try_acquire_owned().ok()
+        if let Ok(permit) = sem.clone().try_acquire_owned() {
+            return Some(permit);
+        }
+        self.metrics.principal_queue.inc();
+        let waited = tokio::time::timeout(self.queue_wait, sem.acquire_owned()).await;
+        self.metrics.principal_queue.dec();
+        waited.ok().and_then(Result::ok)
     }
 }
 
@@ -484,15 +496,18 @@ impl Zava {
                 call_id,
             )));
         };
-        let Some(_permit) = self.state.permit(principal) else {
-            return Err(Some(ToolFailure::new(
+        let Some(_permit) = self.state.permit(principal).await else {
+            let mut f = ToolFailure::new(
                 Code::RateLimited,
                 format!(
-                    "more than {} calls at once for this principal; wait for one to finish",
-                    self.state.max_concurrent_per_principal
+                    "more than {} calls at once for this principal (waited {} ms for one to finish)",
+                    self.state.max_concurrent_per_principal,
+                    self.state.queue_wait.as_millis()
                 ),
                 call_id,
-            )));
+            );
+            f.hint = Some("Retry in a second, or wait for your earlier calls to finish.".into());
+            return Err(Some(f));
         };
         let value = match self.state.db.call(principal, sql, params, &ctx.ct, call_id).await {
             Ok(v) => v,
@@ -629,7 +644,7 @@ mod tests {
             idle_timeout: Duration::from_secs(60),
         })
         .expect("a pool is built without connecting");
-        Arc::new(State::new(db, Metrics::new(), Duration::from_secs(1), 1000, 2))
+        Arc::new(State::new(db, Metrics::new(), Duration::from_secs(1), 1000, 2, Duration::from_millis(50)))
     }
 
     fn args(v: serde_json::Value) -> serde_json::Map<String, Value> {
@@ -703,11 +718,20 @@ mod tests {
     async fn concurrent_calls_per_principal_are_limited() {
         let state = unreachable_state();
         let p = Uuid::nil();
-        let a = state.permit(p).expect("first");
-        let b = state.permit(p).expect("second");
-        assert!(state.permit(p).is_none(), "a third call at once is refused (limit 2)");
-        assert!(state.permit(Uuid::max()).is_some(), "other principals are not affected");
-        drop((a, b));
-        assert!(state.permit(p).is_some(), "permits come back when calls finish");
+        let a = state.permit(p).await.expect("first");
+        let b = state.permit(p).await.expect("second");
+        let t0 = std::time::Instant::now();
+        assert!(state.permit(p).await.is_none(), "a third call at once is refused (limit 2)");
+        assert!(t0.elapsed() >= Duration::from_millis(50), "after waiting its queue time");
+        assert!(state.permit(Uuid::max()).await.is_some(), "other principals are not affected");
+        // A call that waits gets the permit as soon as one comes back.
+        let state2 = state.clone();
+        let waiter = tokio::spawn(async move { state2.permit(p).await.is_some() });
+        tokio::time::sleep(Duration::from_millis(10)).await;
+        assert_eq!(state.metrics.principal_queue.get(), 1, "one call waits in the queue");
+        drop(a);
+        assert!(waiter.await.unwrap(), "the queued call got the freed permit");
+        drop(b);
+        assert_eq!(state.metrics.principal_queue.get(), 0);
     }
 }
