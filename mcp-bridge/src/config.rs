@@ -13,7 +13,8 @@ pub struct Tokens {
     by_digest: HashMap<[u8; 32], (Uuid, String)>,
 }
 
-fn digest(token: &str) -> [u8; 32] {
+/// The SHA-256 digest tokens are kept and compared as.
+pub fn digest(token: &str) -> [u8; 32] {
     Sha256::digest(token.as_bytes()).into()
 }
 

@@ -23,14 +23,18 @@ use futures_util::StreamExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Value, json};
-use sha2::{Digest, Sha256};
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::config::{Tokens, bearer, origin_allowed};
+use crate::config::{Tokens, bearer, digest, origin_allowed};
 use crate::server::{AuthPrincipal, State, Zava};
 
 const SESSION_HEADER: &str = "mcp-session-id";
+
+/// The bearer token of a request's `Authorization` header.
+fn bearer_token(request: &Request) -> Option<&str> {
+    request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer)
+}
 
 #[derive(Clone)]
 struct Auth {
@@ -93,12 +97,7 @@ async fn admit(auth: &Auth, session: Option<&str>, request: Request) -> Result<(
 }
 
 async fn authenticate(AxumState(auth): AxumState<Auth>, request: Request, next: Next) -> Response {
-    let from_token = request
-        .headers()
-        .get(header::AUTHORIZATION)
-        .and_then(|v| v.to_str().ok())
-        .and_then(bearer)
-        .and_then(|t| auth.tokens.principal(t));
+    let from_token = bearer_token(&request).and_then(|t| auth.tokens.principal(t));
     let from_dev_header = || {
         auth.dev_header.then(|| request.headers().get("x-rls-user-id")?.to_str().ok()?.parse::<Uuid>().ok()).flatten()
     };
@@ -135,14 +134,13 @@ async fn authenticate(AxumState(auth): AxumState<Auth>, request: Request, next: 
                 });
                 response = Response::from_parts(parts, Body::from_stream(body));
             }
-            let mut sessions = auth.sessions.lock().expect("session map");
             match (&session, response.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok())) {
                 // A new session (initialize): it belongs to this principal.
                 (None, Some(created)) => {
-                    sessions.insert(created.to_owned(), principal);
+                    auth.sessions.lock().expect("session map").insert(created.to_owned(), principal);
                 }
                 (Some(id), _) if deleting && response.status().is_success() => {
-                    sessions.remove(id);
+                    auth.sessions.lock().expect("session map").remove(id);
                 }
                 _ => {}
             }
@@ -221,11 +219,8 @@ pub async fn serve(state: Arc<State>, opts: HttpOptions, shutdown: CancellationT
         max_body_bytes: opts.max_body_bytes,
     };
     let mcp_routes = Router::new().fallback_service(mcp).layer(middleware::from_fn_with_state(auth, authenticate));
-    let ops = Ops {
-        state,
-        metrics_token: opts.metrics_token.as_deref().map(|t| Sha256::digest(t.as_bytes()).into()),
-        readyz_details: opts.readyz_details,
-    };
+    let ops =
+        Ops { state, metrics_token: opts.metrics_token.as_deref().map(digest), readyz_details: opts.readyz_details };
     let origins = Origins { hosts: Arc::new(hosts_for_origin), origins: Arc::new(opts.allowed_origins) };
     let app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
@@ -257,17 +252,15 @@ async fn readyz(AxumState(ops): AxumState<Ops>) -> Response {
 }
 
 async fn metrics(AxumState(ops): AxumState<Ops>, request: Request) -> Response {
-    if let Some(want) = ops.metrics_token {
-        let given = request.headers().get(header::AUTHORIZATION).and_then(|v| v.to_str().ok()).and_then(bearer);
-        let given: Option<[u8; 32]> = given.map(|t| Sha256::digest(t.as_bytes()).into());
-        if given != Some(want) {
-            return (
-                StatusCode::UNAUTHORIZED,
-                [(header::WWW_AUTHENTICATE, "Bearer realm=\"zava-mcp metrics\"")],
-                "/metrics needs the metrics token\n",
-            )
-                .into_response();
-        }
+    if let Some(want) = ops.metrics_token
+        && bearer_token(&request).map(digest) != Some(want)
+    {
+        return (
+            StatusCode::UNAUTHORIZED,
+            [(header::WWW_AUTHENTICATE, "Bearer realm=\"zava-mcp metrics\"")],
+            "/metrics needs the metrics token\n",
+        )
+            .into_response();
     }
     let state = &ops.state;
     let status = state.db.pool().status();

@@ -438,24 +438,18 @@ impl Zava {
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Json<T>, CallToolResult> {
-        match self.call_logged(tool, ctx, sql, params).await {
-            Ok(v) => Ok(Json(v)),
-            Err(Ok(f)) => Err(failure_result(&f)),
-            Err(Err(call_id)) => {
-                Err(failure_result(&ToolFailure::new(Code::Cancelled, "the call was cancelled", &call_id)))
-            }
-        }
+        self.call_logged(tool, ctx, sql, params).await.map(Json).map_err(|f| failure_result(&f))
     }
 
-    /// `call` without the MCP wrapping: the answer, or the failure (`Ok`), or
-    /// the call id of a cancelled call (`Err`).
+    /// `call` without the MCP wrapping: the answer or the failure (a cancelled
+    /// call is a failure with code CANCELLED).
     async fn call_logged<T: DeserializeOwned>(
         &self,
         tool: &'static str,
         ctx: &RequestContext<RoleServer>,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
-    ) -> Result<T, Result<ToolFailure, String>> {
+    ) -> Result<T, ToolFailure> {
         let started = Instant::now();
         let call_id = format!("{:08x}", self.state.next_call.fetch_add(1, Ordering::Relaxed));
         let principal = self.principal(ctx);
@@ -474,11 +468,7 @@ impl Zava {
         } else {
             tracing::info!(call_id, tool, principal, duration_ms = ms, outcome = label, code, "call");
         }
-        match outcome {
-            Ok(v) => Ok(v),
-            Err(Some(f)) => Err(Ok(f)),
-            Err(None) => Err(Err(call_id)),
-        }
+        outcome.map_err(|f| f.unwrap_or_else(|| ToolFailure::new(Code::Cancelled, "the call was cancelled", &call_id)))
     }
 
     async fn call_inner<T: DeserializeOwned>(
@@ -533,13 +523,9 @@ impl Zava {
             .await
         {
             Ok(t) => Ok(serde_json::to_string_pretty(&t).expect("serialisable")),
-            Err(Ok(f)) => Err(ErrorData::internal_error(
+            Err(f) => Err(ErrorData::internal_error(
                 f.message.clone(),
                 Some(serde_json::json!({ "code": f.code.as_str(), "call_id": f.call_id })),
-            )),
-            Err(Err(call_id)) => Err(ErrorData::internal_error(
-                "the request was cancelled",
-                Some(serde_json::json!({ "code": "CANCELLED", "call_id": call_id })),
             )),
         }
     }

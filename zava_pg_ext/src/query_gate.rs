@@ -655,25 +655,26 @@ unsafe fn check_value(node: *mut pg_sys::Node) -> Result<(), Refusal> {
         return Ok(());
     }
     // SAFETY: syscache look-up by a valid type OID.
-    let name = unsafe { type_name(ty) };
+    let Some((name, _)) = (unsafe { type_identity(ty) }) else { return Ok(()) };
     gate::check_value_type(&name).map_err(not_allowed)
 }
 
-/// The name of a type (`pg_type.typname`), or `?` if it has none.
+/// A type's name and schema (`pg_type.typname`, `typnamespace`), if it exists.
 ///
 /// # Safety
 /// Must run inside a transaction.
-unsafe fn type_name(oid: pg_sys::Oid) -> String {
+unsafe fn type_identity(oid: pg_sys::Oid) -> Option<(String, pg_sys::Oid)> {
     // SAFETY: syscache look-up by OID; the tuple is released before returning.
     unsafe {
         let tuple = pg_sys::SearchSysCache1(pg_sys::SysCacheIdentifier::TYPEOID as c_int, pg_sys::Datum::from(oid));
         if tuple.is_null() {
-            return "?".into();
+            return None;
         }
         let form = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_type>(tuple);
         let name = CStr::from_ptr((*form).typname.data.as_ptr()).to_string_lossy().into_owned();
+        let namespace = (*form).typnamespace;
         pg_sys::ReleaseSysCache(tuple);
-        name
+        Some((name, namespace))
     }
 }
 
@@ -715,16 +716,11 @@ fn system_column_name(attno: pg_sys::AttrNumber) -> &'static str {
 /// # Safety
 /// `oid` must name a type.
 unsafe fn check_type(oid: pg_sys::Oid) -> Result<(), Refusal> {
-    // SAFETY: syscache look-up by OID; the tuple is released before returning.
+    // SAFETY: catalog look-ups by a valid OID.
     unsafe {
-        let tuple = pg_sys::SearchSysCache1(pg_sys::SysCacheIdentifier::TYPEOID as c_int, pg_sys::Datum::from(oid));
-        if tuple.is_null() {
+        let Some((name, namespace)) = type_identity(oid) else {
             return Err(not_allowed(format!("unknown type {}", oid.to_u32())));
-        }
-        let form = pg_sys::heap_tuple_get_struct::<pg_sys::FormData_pg_type>(tuple);
-        let name = CStr::from_ptr((*form).typname.data.as_ptr()).to_string_lossy().into_owned();
-        let namespace = (*form).typnamespace;
-        pg_sys::ReleaseSysCache(tuple);
+        };
         let schema = cstr_or(pg_sys::get_namespace_name(namespace), "?");
         let extension = extension_of(pg_sys::TypeRelationId, oid);
         gate::check_type(&schema, extension.as_deref(), &name).map_err(not_allowed)

@@ -44,7 +44,6 @@ use crate::errors::raise_hint;
 static mut PREVIOUS_ANALYZE: pg_sys::post_parse_analyze_hook_type = None;
 
 /// What this backend's session user is, as far as the hook cares.
-#[derive(Clone)]
 enum Session {
     /// Not looked at yet (or the extension was not installed when we looked).
     Unknown,
@@ -92,19 +91,23 @@ unsafe extern "C-unwind" fn post_parse_analyze(
     if tag == Some(NodeTag::T_ExplainStmt) && unsafe { analyzes(utility.cast()) } {
         refuse_explain_analyze_unless_administrator();
     }
-    if matches!(SESSION.with(|s| s.borrow().clone()), Session::Unknown) {
+    if SESSION.with_borrow(|s| matches!(s, Session::Unknown)) {
         classify();
     }
-    let Session::Principal(ceilings) = SESSION.with(|s| s.borrow().clone()) else { return };
-    match tag {
-        // SAFETY: the tags say which statement each node is.
-        Some(NodeTag::T_VariableSetStmt) => unsafe { check_set(utility.cast(), &ceilings) },
-        Some(NodeTag::T_AlterRoleSetStmt) => unsafe { refuse_role_setting(utility.cast()) },
-        // SHOW and transaction control are how a session sees and gets back
-        // within its bounds.
-        Some(NodeTag::T_VariableShowStmt | NodeTag::T_TransactionStmt) => {}
-        _ => enforce_ceilings(&ceilings),
-    }
+    // Every statement of every session passes here: read the ceilings in
+    // place. (A refusal unwinds through the borrow, which releases it.)
+    SESSION.with_borrow(|session| {
+        let Session::Principal(ceilings) = session else { return };
+        match tag {
+            // SAFETY: the tags say which statement each node is.
+            Some(NodeTag::T_VariableSetStmt) => unsafe { check_set(utility.cast(), ceilings) },
+            Some(NodeTag::T_AlterRoleSetStmt) => unsafe { refuse_role_setting(utility.cast()) },
+            // SHOW and transaction control are how a session sees and gets back
+            // within its bounds.
+            Some(NodeTag::T_VariableShowStmt | NodeTag::T_TransactionStmt) => {}
+            _ => enforce_ceilings(ceilings),
+        }
+    });
 }
 
 /// Whether the `EXPLAIN` runs the query: an `analyze` option that is not false.
@@ -259,7 +262,7 @@ fn classify() {
     } else {
         Session::Exempt
     };
-    SESSION.with(|s| *s.borrow_mut() = session);
+    SESSION.set(session);
 }
 
 /// Catalog ids of `pg_db_role_setting`, read from the server headers by build.rs.
