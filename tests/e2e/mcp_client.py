@@ -256,6 +256,107 @@ async def session_and_origin_checks():
         r = await c.post(URL, json=init, headers={**seattle, "origin": "https://app.zava.example"})
         check("origin: an origin allowed with --allowed-origin is served", r.status_code == 200, str(r.status_code))
 
+PER_REQUEST = "2026-07-28"
+PER_REQUEST_META = {"io.modelcontextprotocol/protocolVersion": PER_REQUEST,
+                    "io.modelcontextprotocol/clientCapabilities": {}}
+
+
+def per_request(token, method, params=None, name=None, rid=1):
+    """Headers and body of a 2026-07-28 request: no session, the version and the
+    client's capabilities in _meta, the SEP-2243 routing headers."""
+    h = {"accept": "application/json, text/event-stream", "content-type": "application/json",
+         "mcp-protocol-version": PER_REQUEST, "mcp-method": method}
+    if token:
+        h["authorization"] = "Bearer " + token
+    if name:
+        h["mcp-name"] = name
+    body = {"jsonrpc": "2.0", "id": rid, "method": method, "params": {**(params or {}), "_meta": PER_REQUEST_META}}
+    return h, body
+
+
+def rpc_answer(response):
+    """The JSON-RPC answer of a response sent as JSON or as an SSE stream."""
+    if response.headers.get("content-type", "").startswith("application/json"):
+        return response.json()
+    for line in response.text.splitlines():
+        if line.startswith("data:") and line[5:].strip():
+            message = json.loads(line[5:])
+            if "result" in message or "error" in message:
+                return message
+    return {}
+
+
+async def per_request_checks():
+    """Clients on 2026-07-28 have no session: each request carries its version,
+    is authenticated on its own, and a client that goes away cancels its query."""
+    seattle, office = os.environ["SEATTLE_TOKEN"], os.environ["HEAD_OFFICE_TOKEN"]
+    stores = {"name": "execute_sales_query",
+              "arguments": {"postgresql_query": "SELECT DISTINCT store_id::text FROM retail.orders ORDER BY 1"}}
+    async with httpx2.AsyncClient(timeout=30) as c:
+        h, body = per_request(seattle, "server/discover")
+        r = await c.post(URL, json=body, headers=h)
+        answer = rpc_answer(r).get("result", {})
+        check("per-request: server/discover names 2026-07-28 and opens no session",
+              r.status_code == 200 and PER_REQUEST in answer.get("supportedVersions", [])
+              and "mcp-session-id" not in r.headers, f"{r.status_code} {r.text[:300]}")
+        h, body = per_request(seattle, "tools/call", stores, name="execute_sales_query")
+        r = await c.post(URL, json=body, headers=h)
+        rows = rpc_answer(r).get("result", {}).get("structuredContent", {}).get("rows")
+        check("per-request: a store manager's tools/call sees its own store only",
+              r.status_code == 200 and rows == [[SEATTLE]] and "mcp-session-id" not in r.headers,
+              f"{r.status_code} {r.text[:300]}")
+        h, body = per_request(office, "tools/call", stores, name="execute_sales_query", rid=2)
+        r = await c.post(URL, json=body, headers=h)
+        rows = rpc_answer(r).get("result", {}).get("structuredContent", {}).get("rows") or []
+        check("per-request: the next request with head office's token sees every store (no state carried over)",
+              len(rows) > 1 and [SEATTLE] in rows, f"{r.status_code} {r.text[:300]}")
+        h, body = per_request(None, "tools/call", stores, name="execute_sales_query")
+        r = await c.post(URL, json=body, headers=h)
+        check("per-request: no token → 401 with WWW-Authenticate",
+              r.status_code == 401 and "bearer" in r.headers.get("www-authenticate", "").lower(), str(r.status_code))
+        h, body = per_request("not-a-token", "server/discover")
+        r = await c.post(URL, json=body, headers=h)
+        check("per-request: an unknown token → 401, even for server/discover", r.status_code == 401, str(r.status_code))
+        h, body = per_request(seattle, "tools/call", stores, name="get_current_utc_date")
+        r = await c.post(URL, json=body, headers=h)
+        check("per-request: an Mcp-Name header that contradicts the body → 400", r.status_code == 400, str(r.status_code))
+        h, body = per_request(seattle, "tools/call", stores, name="execute_sales_query")
+        r = await c.post(URL, json=body, headers={**h, "mcp-protocol-version": "2025-11-25"})
+        check("per-request: an MCP-Protocol-Version header that contradicts _meta → 400", r.status_code == 400,
+              str(r.status_code))
+
+    # A client that disconnects: its backend stops running the query.
+    await wait_for_idle_backends()
+    slow = {"name": "execute_sales_query", "arguments": {
+        "postgresql_query": "SELECT count(*) FROM retail.order_items a, retail.order_items b, retail.order_items c"}}
+    h, body = per_request(seattle, "tools/call", slow, name="execute_sales_query", rid=3)
+    payload = json.dumps(body).encode()
+    host, port = URL.split("//")[1].split("/")[0].split(":")
+    reader, writer = await asyncio.open_connection(host, int(port))
+    head = f"POST /mcp HTTP/1.1\r\nhost: {host}:{port}\r\ncontent-length: {len(payload)}\r\n"
+    head += "".join(f"{k}: {v}\r\n" for k, v in h.items()) + "\r\n"
+    writer.write(head.encode() + payload)
+    await writer.drain()
+    seen = "0"
+    for _ in range(50):
+        await asyncio.sleep(0.05)
+        seen = psql(ACTIVE_GATE_QUERIES)
+        if seen != "0":
+            break
+    check("per-request cancel: the long query is running in a backend", seen == "1", seen)
+    writer.close()
+    started = time.monotonic()
+    running = "?"
+    for _ in range(50):
+        running = psql(ACTIVE_GATE_QUERIES)
+        if running == "0":
+            break
+        await asyncio.sleep(0.1)
+    check(f"per-request cancel: the client disconnected, its backend stopped ({time.monotonic() - started:.1f} s, limit 20 s)",
+          running == "0", f"still active: {running}")
+    idle = psql("SELECT count(*) FROM pg_stat_activity WHERE usename = 'zava_mcp' AND state LIKE 'idle in transaction%'")
+    check("per-request cancel: no connection is left inside a transaction", idle == "0", idle)
+
 
 def psql_as(user, sql):
     url = ADMIN_URL.replace("postgres@", f"{user}@")
@@ -567,6 +668,7 @@ async def search_checks():
 async def main():
     await http_checks()
     await session_and_origin_checks()
+    await per_request_checks()
     await search_checks()
     await analytics_checks()
     await retry_check()
