@@ -4,7 +4,8 @@
 # zava-mcp, and zava-bench comparing execute_sales_query over MCP HTTP with a
 # direct tokio-postgres client doing the same per-call transaction and with the
 # raw SQL, at concurrency 1, 8 and 32. Also: zava-mcp's start-up time and memory,
-# and (scripts/bench-embed.sh) zava.embed's load time, memory and texts/s.
+# fair pooling (tests/e2e/fairness.sh: one principal's p99 with and without
+# another's flood), and (scripts/bench-embed.sh) zava.embed's load time, memory and texts/s.
 source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
 DIR="${ZAVA_ROOT}/target/bench-cluster"; P="${ZAVA_BENCH_PORT:-5497}"; LISTEN=127.0.0.1:8797
 SECONDS_EACH="${ZAVA_BENCH_SECONDS:-5}"
@@ -83,6 +84,9 @@ SEATTLE="'5a0a0000-0000-4000-8000-000000000001'"
     "store_performance, whole call (quarter)" "SELECT zava.store_performance(NULL, '2026-07-01..2026-09-30')" "-" \
     "store_performance, whole call, one store" "SELECT zava.store_performance(${SEATTLE}, '2026-07-01..2026-09-30')" "-"
 
+echo
+echo "== fair pooling: a store manager's p99 alone and during head office's flood of slow calls (goal: within 2x)"
+bash "${ZAVA_ROOT}/tests/e2e/fairness.sh" | grep '^# fairness' | sed 's/^# //' || echo "(the fairness run printed no figures: see target/e2e-fairness/bridge.log)"
 echo
 echo "== sentence embeddings in one backend (zava.embed, release build)"
 ZAVA_SKIP_INSTALL=1 bash "${ZAVA_ROOT}/scripts/bench-embed.sh"
