@@ -6,6 +6,7 @@
 pub mod analytics;
 pub mod calendar;
 pub mod catalog;
+pub mod customer_sets;
 pub mod demo;
 pub mod gate;
 pub mod login_limits;
