@@ -1,8 +1,10 @@
 -- Retail analytics. All STABLE and security invoker: RLS applies to every row
 -- they read. Additive figures (revenue, orders, units, gross sales, discounts,
--- cost, per store, category or product) come from the daily rollups, so their
--- cost grows with days × stores, not orders; unique customers, new vs
--- returning and the inventory velocity read raw rows. Sales are completed orders; days are business days in
+-- cost, per store, category or product) and unique customers (the union of
+-- the customer sets) come from the rollups — whole months from the monthly
+-- ones, the other days from the daily ones — so their cost grows with months
+-- and days × stores, not orders; so does the inventory velocity (the product
+-- rollup). New vs returning customers read raw rows. Sales are completed orders; days are business days in
 -- America/Los_Angeles; periods count from zava.as_of_date().
 
 -- The as-of date: the setting zava.as_of_date when set (tests and benchmarks
@@ -32,6 +34,66 @@ BEGIN
 END
 $$;
 
+-- The rollup rows of stores over [a, b): whole months from the monthly
+-- tables, the rest from the daily ones (zava.period_months), so a quarter
+-- reads 3 rows per store (and category or product) instead of 92. Rows are
+-- per store and month or day: callers add them up.
+-- No SET clause, unlike the other functions: the planner inlines them into
+-- the caller's query, which then keeps one cached plan (store_performance,
+-- head office, a quarter: 10.8 ms with the clause, 7.0 ms without). That is
+-- safe because they run with the caller's rights (RLS applies), name every
+-- table and function with its schema, and the analytics functions that call
+-- them pin their own search_path.
+CREATE FUNCTION zava.store_sales_between(stores uuid[], a date, b date)
+RETURNS TABLE (store_id uuid, orders bigint, units bigint, revenue numeric, gross numeric, discounts numeric, cost numeric)
+LANGUAGE sql STABLE AS $$
+    SELECT s.store_id, s.orders, s.units, s.revenue, s.gross, s.discounts, s.cost
+      FROM retail.monthly_store_sales s, zava.period_months(a, b) m
+     WHERE s.store_id = ANY (stores) AND s.month >= m.m1 AND s.month < m.m2
+    UNION ALL
+    SELECT s.store_id, s.orders, s.units, s.revenue, s.gross, s.discounts, s.cost
+      FROM retail.daily_store_sales s, zava.period_months(a, b) m
+     WHERE s.store_id = ANY (stores) AND ((s.day >= a AND s.day < m.m1) OR (s.day >= m.m2 AND s.day < b))
+$$;
+
+CREATE FUNCTION zava.category_sales_between(stores uuid[], a date, b date)
+RETURNS TABLE (store_id uuid, category_id uuid, units bigint, revenue numeric, gross numeric, discounts numeric, cost numeric)
+LANGUAGE sql STABLE AS $$
+    SELECT s.store_id, s.category_id, s.units, s.revenue, s.gross, s.discounts, s.cost
+      FROM retail.monthly_category_sales s, zava.period_months(a, b) m
+     WHERE s.store_id = ANY (stores) AND s.month >= m.m1 AND s.month < m.m2
+    UNION ALL
+    SELECT s.store_id, s.category_id, s.units, s.revenue, s.gross, s.discounts, s.cost
+      FROM retail.daily_category_sales s, zava.period_months(a, b) m
+     WHERE s.store_id = ANY (stores) AND ((s.day >= a AND s.day < m.m1) OR (s.day >= m.m2 AND s.day < b))
+$$;
+
+CREATE FUNCTION zava.product_sales_between(stores uuid[], a date, b date)
+RETURNS TABLE (store_id uuid, product_id uuid, units bigint, revenue numeric, cost numeric)
+LANGUAGE sql STABLE AS $$
+    SELECT s.store_id, s.product_id, s.units, s.revenue, s.cost
+      FROM retail.monthly_product_sales s, zava.period_months(a, b) m
+     WHERE s.store_id = ANY (stores) AND s.month >= m.m1 AND s.month < m.m2
+    UNION ALL
+    SELECT s.store_id, s.product_id, s.units, s.revenue, s.cost
+      FROM retail.daily_product_sales s, zava.period_months(a, b) m
+     WHERE s.store_id = ANY (stores) AND ((s.day >= a AND s.day < m.m1) OR (s.day >= m.m2 AND s.day < b))
+$$;
+
+-- The distinct customers of stores over [a, b): the size of the union of
+-- the months' and days' customer sets.
+CREATE FUNCTION zava.unique_customers_between(stores uuid[], a date, b date) RETURNS bigint
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT zava.customer_set_union_count(array_agg(x.customer_set))
+      FROM (SELECT c.customer_set
+              FROM retail.monthly_store_customers c, zava.period_months(a, b) m
+             WHERE c.store_id = ANY (stores) AND c.month >= m.m1 AND c.month < m.m2
+            UNION ALL
+            SELECT c.customer_set
+              FROM retail.daily_store_customers c, zava.period_months(a, b) m
+             WHERE c.store_id = ANY (stores) AND ((c.day >= a AND c.day < m.m1) OR (c.day >= m.m2 AND c.day < b))) x
+$$;
+
 -- The additive figures of stores over [a, b), plus unique customers.
 CREATE FUNCTION zava.period_figures(stores uuid[], a date, b date) RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -46,11 +108,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         'gross_margin_pct', round(100 * (sum(d.revenue) - sum(d.cost)) / nullif(sum(d.revenue), 0), 2),
         'average_order_value', round(sum(d.revenue) / nullif(sum(d.orders), 0), 2),
         'discount_rate_pct', round(100 * sum(d.discounts) / nullif(sum(d.gross), 0), 2),
-        'unique_customers', (SELECT count(DISTINCT o.customer_id) FROM retail.orders o
-                              WHERE o.store_id = ANY (stores) AND o.status = 'completed'
-                                AND o.order_date >= a AND o.order_date < b))
-      FROM retail.daily_store_sales d
-     WHERE d.store_id = ANY (stores) AND d.day >= a AND d.day < b
+        'unique_customers', zava.unique_customers_between(stores, a, b))
+      FROM zava.store_sales_between(stores, a, b) d
 $$;
 
 -- Store performance: figures for the period and the previous period of equal
@@ -82,21 +141,22 @@ BEGIN
                'change_pct', round(100 * (x.now_revenue - x.before_revenue) / nullif(x.before_revenue, 0), 1))
                ORDER BY x.now_revenue DESC, c.category_name), '[]')
       INTO cats
-      FROM (SELECT d.category_id,
-                   coalesce(sum(d.revenue) FILTER (WHERE d.day >= p.start_date), 0) AS now_revenue,
-                   coalesce(sum(d.revenue) FILTER (WHERE d.day < p.start_date), 0) AS before_revenue
-              FROM retail.daily_category_sales d
-             WHERE d.store_id = ANY (stores) AND d.day >= p.previous_start AND d.day < p.end_date
+      FROM (SELECT y.category_id, sum(y.now_revenue) AS now_revenue, sum(y.before_revenue) AS before_revenue
+              FROM (SELECT d.category_id, d.revenue AS now_revenue, 0 AS before_revenue
+                      FROM zava.category_sales_between(stores, p.start_date, p.end_date) d
+                    UNION ALL
+                    SELECT d.category_id, 0, d.revenue
+                      FROM zava.category_sales_between(stores, p.previous_start, p.start_date) d) y
              GROUP BY 1) x
       JOIN retail.categories c USING (category_id);
     SELECT coalesce(jsonb_agg(jsonb_build_object('product', t.product_name, 'sku', t.sku, 'revenue', t.revenue, 'units', t.units)
                               ORDER BY t.revenue DESC, t.sku), '[]')
       INTO prods
-      FROM (SELECT pr.product_name, pr.sku, sum(d.revenue) AS revenue, sum(d.units) AS units
-              FROM retail.daily_product_sales d
-              JOIN retail.products pr ON pr.product_id = d.product_id
-             WHERE d.store_id = ANY (stores) AND d.day >= p.start_date AND d.day < p.end_date
-             GROUP BY 1, 2 ORDER BY 3 DESC, 2 LIMIT 5) t;
+      FROM (SELECT pr.product_name, pr.sku, x.revenue, x.units
+              FROM (SELECT d.product_id, sum(d.revenue) AS revenue, sum(d.units) AS units
+                      FROM zava.product_sales_between(stores, p.start_date, p.end_date) d GROUP BY 1) x
+              JOIN retail.products pr ON pr.product_id = x.product_id
+             ORDER BY 3 DESC, 2 LIMIT 5) t;
     RETURN jsonb_build_object(
         'store_id', store_id,
         'stores', cardinality(stores),
@@ -161,10 +221,9 @@ BEGIN
            t.product_id, t.sku, t.product_name, t.category, t.revenue, t.units, t.margin
       FROM (SELECT pr.product_id, pr.sku, pr.product_name, c.category_name AS category, sum(d.revenue) AS revenue,
                    sum(d.units)::bigint AS units, sum(d.revenue - d.cost) AS margin
-              FROM retail.daily_product_sales d
+              FROM zava.product_sales_between(stores, p.start_date, p.end_date) d
               JOIN retail.products pr ON pr.product_id = d.product_id
               JOIN retail.categories c ON c.category_id = pr.category_id
-             WHERE d.store_id = ANY (stores) AND d.day >= p.start_date AND d.day < p.end_date
              GROUP BY 1, 2, 3, 4) t
      ORDER BY 1
      LIMIT k;
@@ -184,8 +243,7 @@ BEGIN
     SELECT c.category_name, x.revenue, x.units, x.revenue - x.cost,
            round(100 * x.revenue / nullif(sum(x.revenue) OVER (), 0), 2)
       FROM (SELECT d.category_id, sum(d.revenue) AS revenue, sum(d.units)::bigint AS units, sum(d.cost) AS cost
-              FROM retail.daily_category_sales d
-             WHERE d.store_id = ANY (stores) AND d.day >= p.start_date AND d.day < p.end_date
+              FROM zava.category_sales_between(stores, p.start_date, p.end_date) d
              GROUP BY 1) x
       JOIN retail.categories c USING (category_id)
      ORDER BY 2 DESC, 1;
@@ -254,12 +312,10 @@ BEGIN
     RETURN QUERY
     SELECT s.store_name, pr.sku, pr.product_name, i.stock_level, i.reorder_point, v.units,
            round(v.units / 28.0, 3), round(i.stock_level / (v.units / 28.0), 1)
-      FROM (SELECT l.store_id, l.product_id, sum(l.quantity)::bigint AS units
-              FROM retail.order_items l
-              JOIN retail.orders o ON o.store_id = l.store_id AND o.order_id = l.order_id
-             WHERE o.store_id = ANY (stores) AND o.status = 'completed'
-               AND o.order_date > as_of - 28 AND o.order_date <= as_of
-             GROUP BY 1, 2) v
+      FROM (SELECT d.store_id, d.product_id, sum(d.units)::bigint AS units
+              FROM retail.daily_product_sales d
+             WHERE d.store_id = ANY (stores) AND d.day > as_of - 28 AND d.day <= as_of
+             GROUP BY 1, 2 HAVING sum(d.units) > 0) v
       JOIN retail.inventory i ON i.store_id = v.store_id AND i.product_id = v.product_id
       JOIN retail.stores s ON s.store_id = v.store_id
       JOIN retail.products pr ON pr.product_id = v.product_id

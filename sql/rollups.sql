@@ -11,6 +11,13 @@
 -- order FOR SHARE first, so a concurrent status change waits for it (and it for
 -- the change). zava.verify_rollups() recomputes everything from raw rows.
 --
+-- Distinct customers are not additive: per store and day the rollups keep the
+-- set of customers who ordered (a Roaring bitmap of customers.customer_no, as
+-- bytea). New orders add their customers to the set; deleted or changed orders
+-- recompute the sets of the (store, day) pairs they touched, exactly, under
+-- those rows' locks. A period's unique customers is the size of the union of
+-- its days' sets (zava.customer_set_union_count).
+--
 -- One limit: a single statement that changes both orders and their lines
 -- (data-modifying WITH) is refused when lines lose their order, and is not
 -- supported otherwise; use one statement per table.
@@ -55,37 +62,167 @@ CREATE TABLE retail.daily_product_sales (
 );
 COMMENT ON TABLE retail.daily_product_sales IS 'Completed sales per store, business day and product (for rankings); maintained by triggers';
 
+CREATE TABLE retail.daily_store_customers (
+    store_id     uuid NOT NULL REFERENCES retail.stores,
+    day          date NOT NULL,
+    customers    integer NOT NULL DEFAULT 0,   -- members of customer_set
+    customer_set bytea NOT NULL,               -- zava.customer_set() of customers.customer_no
+    PRIMARY KEY (store_id, day)
+);
+COMMENT ON TABLE retail.daily_store_customers IS 'Customers with a completed order per store and business day, as a set of customer numbers (zava.customer_set_members reads it); maintained by triggers';
+
+-- The same rollups per calendar month (month = its first day), kept by the
+-- same triggers: a quarter is 3 rows per store (and category or product)
+-- instead of 92, so a period reads its whole months here and only its
+-- partial months' days from the daily tables (zava.period_months).
+CREATE TABLE retail.monthly_store_sales (
+    store_id  uuid NOT NULL REFERENCES retail.stores,
+    month     date NOT NULL CHECK (extract(day FROM month) = 1),
+    orders    bigint NOT NULL DEFAULT 0,
+    units     bigint NOT NULL DEFAULT 0,
+    revenue   numeric(16,2) NOT NULL DEFAULT 0,
+    gross     numeric(16,2) NOT NULL DEFAULT 0,
+    discounts numeric(16,2) NOT NULL DEFAULT 0,
+    cost      numeric(16,2) NOT NULL DEFAULT 0,
+    PRIMARY KEY (store_id, month)
+);
+COMMENT ON TABLE retail.monthly_store_sales IS 'Completed sales per store and calendar month (first day); maintained by triggers';
+
+CREATE TABLE retail.monthly_category_sales (
+    store_id    uuid NOT NULL REFERENCES retail.stores,
+    month       date NOT NULL CHECK (extract(day FROM month) = 1),
+    category_id uuid NOT NULL REFERENCES retail.categories,
+    units       bigint NOT NULL DEFAULT 0,
+    revenue     numeric(16,2) NOT NULL DEFAULT 0,
+    gross       numeric(16,2) NOT NULL DEFAULT 0,
+    discounts   numeric(16,2) NOT NULL DEFAULT 0,
+    cost        numeric(16,2) NOT NULL DEFAULT 0,
+    PRIMARY KEY (store_id, month, category_id)
+);
+COMMENT ON TABLE retail.monthly_category_sales IS 'Completed sales per store, calendar month and category; maintained by triggers';
+
+CREATE TABLE retail.monthly_product_sales (
+    store_id   uuid NOT NULL REFERENCES retail.stores,
+    month      date NOT NULL CHECK (extract(day FROM month) = 1),
+    product_id uuid NOT NULL REFERENCES retail.products,
+    units      bigint NOT NULL DEFAULT 0,
+    revenue    numeric(16,2) NOT NULL DEFAULT 0,
+    cost       numeric(16,2) NOT NULL DEFAULT 0,
+    PRIMARY KEY (store_id, month, product_id)
+);
+COMMENT ON TABLE retail.monthly_product_sales IS 'Completed sales per store, calendar month and product; maintained by triggers';
+
+CREATE TABLE retail.monthly_store_customers (
+    store_id     uuid NOT NULL REFERENCES retail.stores,
+    month        date NOT NULL CHECK (extract(day FROM month) = 1),
+    customers    integer NOT NULL DEFAULT 0,
+    customer_set bytea NOT NULL,               -- the union of the month's daily sets
+    PRIMARY KEY (store_id, month)
+);
+COMMENT ON TABLE retail.monthly_store_customers IS 'Customers with a completed order per store and calendar month, as a set of customer numbers; maintained by triggers';
+
+-- How a period [a, b) reads the rollups: whole months [m1, m2) from the
+-- monthly tables, the days [a, m1) and [m2, b) from the daily ones. A period
+-- with no whole month reads only days (m1 = m2 = b).
+CREATE FUNCTION zava.period_months(a date, b date, OUT m1 date, OUT m2 date)
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN f < l THEN f ELSE b END, CASE WHEN f < l THEN l ELSE b END
+      FROM (SELECT CASE WHEN extract(day FROM a) = 1 THEN a ELSE (date_trunc('month', a) + interval '1 month')::date END AS f,
+                   date_trunc('month', b)::date AS l) x
+$$;
+
+-- A customer's number is in the sets of every day they ordered: it never changes.
+CREATE FUNCTION zava.keep_customer_no() RETURNS trigger
+LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RAISE EXCEPTION 'a customer''s number (customer_no) cannot change'
+        USING ERRCODE = 'integrity_constraint_violation',
+              HINT = 'customer_no is set once, when the customer is added.';
+END
+$$;
+CREATE TRIGGER keep_customer_no BEFORE UPDATE OF customer_no ON retail.customers
+    FOR EACH ROW WHEN (old.customer_no IS DISTINCT FROM new.customer_no) EXECUTE FUNCTION zava.keep_customer_no();
+
+-- Recomputes the customer sets of the given (store, day) pairs from raw rows.
+-- Each pair's row is created if missing and locked (in key order) before the
+-- raw rows are read, so a concurrent writer of the same day either finished
+-- before (and is seen) or waits (and adds after).
+CREATE FUNCTION zava.recompute_customer_sets(stores uuid[], days date[]) RETURNS void
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO retail.daily_store_customers AS t (store_id, day, customers, customer_set)
+    SELECT DISTINCT k.store_id, k.day, 0, zava.customer_set('{}')
+      FROM unnest(stores, days) AS k(store_id, day)
+     ORDER BY 1, 2
+    ON CONFLICT (store_id, day) DO NOTHING;
+    PERFORM FROM retail.daily_store_customers t
+      WHERE (t.store_id, t.day) IN (SELECT * FROM unnest(stores, days))
+      ORDER BY t.store_id, t.day FOR UPDATE;
+    UPDATE retail.daily_store_customers t
+       SET customer_set = r.customer_set, customers = r.customers
+      FROM (SELECT k.store_id, k.day, count(DISTINCT c.customer_no)::integer AS customers,
+                   zava.customer_set(coalesce(array_agg(c.customer_no) FILTER (WHERE c.customer_no IS NOT NULL), '{}')) AS customer_set
+              FROM (SELECT DISTINCT * FROM unnest(stores, days)) AS k(store_id, day)
+              LEFT JOIN retail.orders o ON o.store_id = k.store_id AND o.order_date = k.day AND o.status = 'completed'
+              LEFT JOIN retail.customers c ON c.customer_id = o.customer_id
+             GROUP BY 1, 2) r
+     WHERE t.store_id = r.store_id AND t.day = r.day;
+    -- Their months: each the union of its days' sets, read after the months'
+    -- rows are locked (a new statement sees every day committed before).
+    INSERT INTO retail.monthly_store_customers AS t (store_id, month, customers, customer_set)
+    SELECT DISTINCT k.store_id, date_trunc('month', k.day)::date, 0, zava.customer_set('{}')
+      FROM unnest(stores, days) AS k(store_id, day)
+     ORDER BY 1, 2
+    ON CONFLICT (store_id, month) DO NOTHING;
+    PERFORM FROM retail.monthly_store_customers t
+      WHERE (t.store_id, t.month) IN (SELECT k.store_id, date_trunc('month', k.day)::date FROM unnest(stores, days) AS k(store_id, day))
+      ORDER BY t.store_id, t.month FOR UPDATE;
+    UPDATE retail.monthly_store_customers t
+       SET customer_set = r.customer_set, customers = zava.customer_set_union_count(ARRAY[r.customer_set])
+      FROM (SELECT k.store_id, k.month, zava.customer_set_union_all(array_agg(d.customer_set)) AS customer_set
+              FROM (SELECT DISTINCT k.store_id, date_trunc('month', k.day)::date AS month
+                      FROM unnest(stores, days) AS k(store_id, day)) k
+              LEFT JOIN retail.daily_store_customers d
+                ON d.store_id = k.store_id AND d.day >= k.month AND d.day < (k.month + interval '1 month')::date
+             GROUP BY 1, 2) r
+     WHERE t.store_id = r.store_id AND t.month = r.month;
+END
+$$;
+
 -- The upserts that add a delta — a query over (store_id, day, category_id,
--- product_id, orders, units, revenue, gross, discounts, cost) — to the rollups. The
--- trigger functions EXECUTE them themselves: transition tables are visible
--- only inside the trigger function.
+-- product_id, orders, units, revenue, gross, discounts, cost) — to the rollups,
+-- daily then monthly, each in key order. The trigger functions EXECUTE them
+-- themselves: transition tables are visible only inside the trigger function.
 CREATE FUNCTION zava.rollup_upserts(delta text) RETURNS text[]
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT ARRAY[format($q$
-        INSERT INTO retail.daily_store_sales AS t (store_id, day, orders, units, revenue, gross, discounts, cost)
-        SELECT store_id, day, sum(orders), sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
-          FROM (%s) d GROUP BY store_id, day ORDER BY store_id, day
-        ON CONFLICT (store_id, day) DO UPDATE SET
+    SELECT array_agg(format(u.stmt, g.grain, g.key, g.expr, delta) ORDER BY g.n, u.n)
+      FROM (VALUES (1, 'daily', 'day', 'day'), (2, 'monthly', 'month', 'date_trunc(''month'', day)::date')) g(n, grain, key, expr)
+     CROSS JOIN (VALUES
+        (1, $q$
+        INSERT INTO retail.%1$s_store_sales AS t (store_id, %2$s, orders, units, revenue, gross, discounts, cost)
+        SELECT store_id, %3$s, sum(orders), sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
+          FROM (%4$s) d GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (store_id, %2$s) DO UPDATE SET
             orders = t.orders + excluded.orders, units = t.units + excluded.units,
             revenue = t.revenue + excluded.revenue, gross = t.gross + excluded.gross,
-            discounts = t.discounts + excluded.discounts, cost = t.cost + excluded.cost$q$, delta),
-    format($q$
-        INSERT INTO retail.daily_category_sales AS t (store_id, day, category_id, units, revenue, gross, discounts, cost)
-        SELECT store_id, day, category_id, sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
-          FROM (%s) d WHERE category_id IS NOT NULL
-         GROUP BY store_id, day, category_id ORDER BY store_id, day, category_id
-        ON CONFLICT (store_id, day, category_id) DO UPDATE SET
+            discounts = t.discounts + excluded.discounts, cost = t.cost + excluded.cost$q$),
+        (2, $q$
+        INSERT INTO retail.%1$s_category_sales AS t (store_id, %2$s, category_id, units, revenue, gross, discounts, cost)
+        SELECT store_id, %3$s, category_id, sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
+          FROM (%4$s) d WHERE category_id IS NOT NULL
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (store_id, %2$s, category_id) DO UPDATE SET
             units = t.units + excluded.units, revenue = t.revenue + excluded.revenue,
             gross = t.gross + excluded.gross, discounts = t.discounts + excluded.discounts,
-            cost = t.cost + excluded.cost$q$, delta),
-    format($q$
-        INSERT INTO retail.daily_product_sales AS t (store_id, day, product_id, units, revenue, cost)
-        SELECT store_id, day, product_id, sum(units), sum(revenue), sum(cost)
-          FROM (%s) d WHERE product_id IS NOT NULL
-         GROUP BY store_id, day, product_id ORDER BY store_id, day, product_id
-        ON CONFLICT (store_id, day, product_id) DO UPDATE SET
+            cost = t.cost + excluded.cost$q$),
+        (3, $q$
+        INSERT INTO retail.%1$s_product_sales AS t (store_id, %2$s, product_id, units, revenue, cost)
+        SELECT store_id, %3$s, product_id, sum(units), sum(revenue), sum(cost)
+          FROM (%4$s) d WHERE product_id IS NOT NULL
+         GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (store_id, %2$s, product_id) DO UPDATE SET
             units = t.units + excluded.units, revenue = t.revenue + excluded.revenue,
-            cost = t.cost + excluded.cost$q$, delta)]
+            cost = t.cost + excluded.cost$q$)) u(n, stmt)
 $$;
 
 -- The signed contribution of order lines (a query over `lines` with a `sign`
@@ -113,6 +250,9 @@ DECLARE
     stmt text;
     orphans bigint;
 BEGIN
+    IF zava.rollups_paused() THEN  -- the demo loader rebuilds at the end
+        RETURN NULL;
+    END IF;
     -- A line whose order is gone was deleted together with it in one statement
     -- (a data-modifying WITH): its contribution can no longer be attributed.
     EXECUTE format('SELECT count(*) FROM (%s) l WHERE NOT EXISTS
@@ -139,19 +279,54 @@ LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     delta text;
     stmt text;
+    stores uuid[];
+    days date[];
 BEGIN
+    IF zava.rollups_paused() THEN  -- the demo loader rebuilds at the end
+        RETURN NULL;
+    END IF;
     IF TG_OP = 'INSERT' THEN
+        -- New orders add their customers to their days' sets.
+        INSERT INTO retail.daily_store_customers AS t (store_id, day, customers, customer_set)
+        SELECT n.store_id, n.order_date, count(DISTINCT c.customer_no), zava.customer_set(array_agg(c.customer_no))
+          FROM new_rows n JOIN retail.customers c ON c.customer_id = n.customer_id
+         WHERE n.status = 'completed'
+         GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (store_id, day) DO UPDATE SET
+            customer_set = zava.customer_set_union(t.customer_set, excluded.customer_set),
+            customers = zava.customer_set_union_count(ARRAY[t.customer_set, excluded.customer_set]);
+        INSERT INTO retail.monthly_store_customers AS t (store_id, month, customers, customer_set)
+        SELECT n.store_id, date_trunc('month', n.order_date)::date, count(DISTINCT c.customer_no), zava.customer_set(array_agg(c.customer_no))
+          FROM new_rows n JOIN retail.customers c ON c.customer_id = n.customer_id
+         WHERE n.status = 'completed'
+         GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (store_id, month) DO UPDATE SET
+            customer_set = zava.customer_set_union(t.customer_set, excluded.customer_set),
+            customers = zava.customer_set_union_count(ARRAY[t.customer_set, excluded.customer_set]);
         delta := ($q$
             SELECT store_id, order_date AS day, NULL::uuid AS category_id, NULL::uuid AS product_id, 1::bigint AS orders, 0::bigint AS units,
                    0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost
               FROM new_rows WHERE status = 'completed'$q$);
     ELSIF TG_OP = 'DELETE' THEN
+        SELECT array_agg(store_id ORDER BY store_id, day), array_agg(day ORDER BY store_id, day) INTO stores, days
+          FROM (SELECT DISTINCT store_id, order_date AS day FROM old_rows WHERE status = 'completed') k;
         -- Lines cannot outlive their order (ON DELETE RESTRICT): only the count changes.
         delta := ($q$
             SELECT store_id, order_date AS day, NULL::uuid AS category_id, NULL::uuid AS product_id, -1::bigint AS orders, 0::bigint AS units,
                    0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost
               FROM old_rows WHERE status = 'completed'$q$);
     ELSE
+        -- The days an order left or joined (a changed status, day, store or customer).
+        SELECT array_agg(store_id ORDER BY store_id, day), array_agg(day ORDER BY store_id, day) INTO stores, days
+          FROM (SELECT o.store_id, o.order_date AS day
+                  FROM old_rows o JOIN new_rows n USING (order_id)
+                 WHERE o.status = 'completed'
+                   AND (o.status, o.order_date, o.store_id, o.customer_id) IS DISTINCT FROM (n.status, n.order_date, n.store_id, n.customer_id)
+                UNION
+                SELECT n.store_id, n.order_date
+                  FROM old_rows o JOIN new_rows n USING (order_id)
+                 WHERE n.status = 'completed'
+                   AND (o.status, o.order_date, o.store_id, o.customer_id) IS DISTINCT FROM (n.status, n.order_date, n.store_id, n.customer_id)) k;
         -- A changed status or business day moves the whole order: take out what
         -- it counted for before, put in what it counts for now.
         delta := ($q$
@@ -178,6 +353,9 @@ BEGIN
     FOREACH stmt IN ARRAY zava.rollup_upserts(delta) LOOP
         EXECUTE stmt;
     END LOOP;
+    IF stores IS NOT NULL THEN
+        PERFORM zava.recompute_customer_sets(stores, days);
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -186,7 +364,9 @@ $$;
 CREATE FUNCTION zava.rollup_after_truncate() RETURNS trigger
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    PERFORM zava.rebuild_rollups();
+    IF NOT zava.rollups_paused() THEN
+        PERFORM zava.rebuild_rollups();
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -225,7 +405,16 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE o.status = 'completed' GROUP BY 1, 2, 3, 4
 $$;
 
--- Recomputes both rollups from raw rows and reports every difference.
+-- The customer sets as plain SQL over raw rows would compute them.
+CREATE FUNCTION zava.customer_sets_from_raw_rows() RETURNS TABLE (
+    store_id uuid, day date, customers integer, customer_set bytea)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT o.store_id, o.order_date, count(DISTINCT c.customer_no)::integer, zava.customer_set(array_agg(c.customer_no))
+      FROM retail.orders o JOIN retail.customers c ON c.customer_id = o.customer_id
+     WHERE o.status = 'completed' GROUP BY 1, 2
+$$;
+
+-- Recomputes every rollup from raw rows and reports every difference.
 -- Administrators only (it must see every store).
 CREATE FUNCTION zava.verify_rollups() RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
@@ -265,23 +454,86 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           FULL JOIN (SELECT * FROM retail.daily_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
             ON t.store_id = r.store_id AND t.day = r.day AND t.product_id = r.product_id
          WHERE (t.units, t.revenue, t.cost) IS DISTINCT FROM (r.units, r.revenue, r.cost)),
-    diffs AS (SELECT * FROM store_diff UNION ALL SELECT * FROM cat_diff UNION ALL SELECT * FROM product_diff)
+    raw_customers AS (SELECT * FROM zava.customer_sets_from_raw_rows()),
+    customer_diff AS (
+        SELECT coalesce(r.store_id, t.store_id), coalesce(r.day, t.day), NULL::uuid,
+               jsonb_build_object('customers', t.customers, 'members', zava.customer_set_members(t.customer_set)),
+               jsonb_build_object('customers', r.customers, 'members', zava.customer_set_members(r.customer_set))
+          FROM raw_customers r
+          FULL JOIN (SELECT * FROM retail.daily_store_customers WHERE customers <> 0 OR customer_set <> zava.customer_set('{}')) t
+            ON t.store_id = r.store_id AND t.day = r.day
+         WHERE (t.customers, t.customer_set) IS DISTINCT FROM (r.customers, r.customer_set)),
+    -- The monthly rollups: each month's rows against the raw rows of its days
+    -- (figures as jsonb, compared by value; sets by their bytes, which are
+    -- equal exactly when the sets are).
+    raw_months AS (
+        SELECT 'store' AS rollup, store_id, date_trunc('month', day)::date AS month, NULL::uuid AS key,
+               jsonb_build_object('orders', sum(orders), 'units', sum(units), 'revenue', sum(revenue), 'gross', sum(gross),
+                                  'discounts', sum(discounts), 'cost', sum(cost)) AS v
+          FROM raw GROUP BY 2, 3
+        UNION ALL
+        SELECT 'category', store_id, date_trunc('month', day)::date, category_id,
+               jsonb_build_object('units', sum(units), 'revenue', sum(revenue), 'gross', sum(gross),
+                                  'discounts', sum(discounts), 'cost', sum(cost))
+          FROM raw WHERE category_id IS NOT NULL GROUP BY 2, 3, 4
+        UNION ALL
+        SELECT 'product', store_id, date_trunc('month', day)::date, product_id,
+               jsonb_build_object('units', sum(units), 'revenue', sum(revenue), 'cost', sum(cost))
+          FROM raw WHERE product_id IS NOT NULL GROUP BY 2, 3, 4
+        UNION ALL
+        SELECT 'customers', o.store_id, date_trunc('month', o.order_date)::date, NULL::uuid,
+               jsonb_build_object('customers', count(DISTINCT c.customer_no),
+                                  'set_md5', md5(zava.customer_set(array_agg(c.customer_no))))
+          FROM retail.orders o JOIN retail.customers c ON c.customer_id = o.customer_id
+         WHERE o.status = 'completed' GROUP BY 2, 3),
+    rollup_months AS (
+        SELECT 'store' AS rollup, store_id, month, NULL::uuid AS key,
+               jsonb_build_object('orders', orders, 'units', units, 'revenue', revenue, 'gross', gross,
+                                  'discounts', discounts, 'cost', cost) AS v
+          FROM retail.monthly_store_sales WHERE (orders, units, revenue, gross, discounts, cost) <> (0, 0, 0, 0, 0, 0)
+        UNION ALL
+        SELECT 'category', store_id, month, category_id,
+               jsonb_build_object('units', units, 'revenue', revenue, 'gross', gross, 'discounts', discounts, 'cost', cost)
+          FROM retail.monthly_category_sales WHERE (units, revenue, gross, discounts, cost) <> (0, 0, 0, 0, 0)
+        UNION ALL
+        SELECT 'product', store_id, month, product_id, jsonb_build_object('units', units, 'revenue', revenue, 'cost', cost)
+          FROM retail.monthly_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)
+        UNION ALL
+        SELECT 'customers', store_id, month, NULL::uuid,
+               jsonb_build_object('customers', customers, 'set_md5', md5(customer_set))
+          FROM retail.monthly_store_customers WHERE customers <> 0 OR customer_set <> zava.customer_set('{}')),
+    month_diff AS (
+        SELECT coalesce(r.store_id, t.store_id), coalesce(r.month, t.month), coalesce(r.key, t.key),
+               jsonb_build_object('monthly', coalesce(r.rollup, t.rollup)) || coalesce(t.v, 'null'), r.v
+          FROM raw_months r
+          FULL JOIN rollup_months t
+            ON t.rollup = r.rollup AND t.store_id = r.store_id AND t.month = r.month AND t.key IS NOT DISTINCT FROM r.key
+         WHERE t.v IS DISTINCT FROM r.v),
+    diffs AS (SELECT * FROM store_diff UNION ALL SELECT * FROM cat_diff UNION ALL SELECT * FROM product_diff
+              UNION ALL SELECT * FROM customer_diff UNION ALL SELECT * FROM month_diff)
     SELECT jsonb_build_object(
         'ok', NOT EXISTS (SELECT FROM diffs),
         'differences', (SELECT count(*) FROM diffs),
         'store_days', (SELECT count(*) FROM raw_store),
         'category_days', (SELECT count(*) FROM raw_cat),
         'product_days', (SELECT count(*) FROM raw_product),
+        'customer_days', (SELECT count(*) FROM raw_customers),
+        'month_rows', (SELECT count(*) FROM raw_months),
         'first_differences', coalesce((SELECT jsonb_agg(to_jsonb(d)) FROM (SELECT * FROM diffs ORDER BY 1, 2, 3 LIMIT 20) d), '[]'))
 $$;
 
--- Rebuilds both rollups from raw rows. Administrators only.
+-- Rebuilds every rollup from raw rows. Administrators only.
 CREATE FUNCTION zava.rebuild_rollups() RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     DELETE FROM retail.daily_store_sales;
     DELETE FROM retail.daily_category_sales;
     DELETE FROM retail.daily_product_sales;
+    DELETE FROM retail.daily_store_customers;
+    DELETE FROM retail.monthly_store_sales;
+    DELETE FROM retail.monthly_category_sales;
+    DELETE FROM retail.monthly_product_sales;
+    DELETE FROM retail.monthly_store_customers;
     INSERT INTO retail.daily_store_sales (store_id, day, orders, units, revenue, gross, discounts, cost)
     SELECT store_id, day, sum(orders), sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
       FROM zava.rollups_from_raw_rows() GROUP BY 1, 2;
@@ -291,11 +543,33 @@ BEGIN
     INSERT INTO retail.daily_product_sales (store_id, day, product_id, units, revenue, cost)
     SELECT store_id, day, product_id, units, revenue, cost
       FROM zava.rollups_from_raw_rows() WHERE product_id IS NOT NULL;
+    INSERT INTO retail.daily_store_customers (store_id, day, customers, customer_set)
+    SELECT * FROM zava.customer_sets_from_raw_rows();
+    -- Months from the days just rebuilt (exact: sums and unions of exact rows).
+    INSERT INTO retail.monthly_store_sales (store_id, month, orders, units, revenue, gross, discounts, cost)
+    SELECT store_id, date_trunc('month', day)::date, sum(orders), sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
+      FROM retail.daily_store_sales GROUP BY 1, 2;
+    INSERT INTO retail.monthly_category_sales (store_id, month, category_id, units, revenue, gross, discounts, cost)
+    SELECT store_id, date_trunc('month', day)::date, category_id, sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
+      FROM retail.daily_category_sales GROUP BY 1, 2, 3;
+    INSERT INTO retail.monthly_product_sales (store_id, month, product_id, units, revenue, cost)
+    SELECT store_id, date_trunc('month', day)::date, product_id, sum(units), sum(revenue), sum(cost)
+      FROM retail.daily_product_sales GROUP BY 1, 2, 3;
+    INSERT INTO retail.monthly_store_customers (store_id, month, customers, customer_set)
+    SELECT store_id, month, zava.customer_set_union_count(ARRAY[s]), s
+      FROM (SELECT store_id, date_trunc('month', day)::date AS month, zava.customer_set_union_all(array_agg(customer_set)) AS s
+              FROM retail.daily_store_customers GROUP BY 1, 2) m;
 END
 $$;
 
 REVOKE EXECUTE ON FUNCTION zava.verify_rollups() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION zava.rebuild_rollups() FROM PUBLIC;
-GRANT EXECUTE ON FUNCTION zava.verify_rollups(), zava.rebuild_rollups() TO zava_admin;
-GRANT SELECT ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales TO zava_reader;
-GRANT SELECT, INSERT, UPDATE, DELETE ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales TO zava_admin;
+REVOKE EXECUTE ON FUNCTION zava.recompute_customer_sets(uuid[], date[]) FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION zava.keep_customer_no() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zava.verify_rollups(), zava.rebuild_rollups(), zava.recompute_customer_sets(uuid[], date[]) TO zava_admin;
+GRANT SELECT ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales,
+    retail.daily_store_customers, retail.monthly_store_sales, retail.monthly_category_sales,
+    retail.monthly_product_sales, retail.monthly_store_customers TO zava_reader;
+GRANT SELECT, INSERT, UPDATE, DELETE ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales,
+    retail.daily_store_customers, retail.monthly_store_sales, retail.monthly_category_sales,
+    retail.monthly_product_sales, retail.monthly_store_customers TO zava_admin;

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Rollups under concurrent writers: pgbench runs 4 clients changing order
-# statuses and days, updating, adding and deleting lines in random order
+# statuses, days and customers, adding orders on a few shared days (so customer
+# sets are added to and recomputed at once), updating, adding and deleting lines in random order
 # (deadlocks and serialisation failures are retried), then the rollups must
 # equal a recomputation from raw rows.
 source "$(dirname "$0")/../lib.sh"
@@ -26,6 +27,17 @@ SELECT o.store_id, gen_random_uuid(), o.order_id, p.product_id, :k, p.base_price
        (SELECT * FROM retail.products ORDER BY sku OFFSET :n % 400 LIMIT 1) p;
 DELETE FROM retail.order_items
  WHERE order_item_id = (SELECT order_item_id FROM retail.order_items ORDER BY order_item_id DESC OFFSET :n LIMIT 1);
+UPDATE retail.orders SET customer_id = (SELECT customer_id FROM retail.customers ORDER BY customer_id OFFSET :n % 1000 LIMIT 1)
+ WHERE order_id = (SELECT order_id FROM retail.orders ORDER BY order_id OFFSET (:n * 7) % 3500 LIMIT 1);
+INSERT INTO retail.orders (store_id, order_id, customer_id, ordered_at, status)
+SELECT s.store_id, gen_random_uuid(), c.customer_id, timestamptz '2024-03-01 12:00 America/Los_Angeles' + make_interval(days => :k), 'completed'
+  FROM (SELECT store_id FROM retail.stores ORDER BY store_id OFFSET :k % 2 LIMIT 1) s,
+       (SELECT customer_id FROM retail.customers ORDER BY customer_id OFFSET (:n * 3) % 1000 LIMIT 1) c;
+DELETE FROM retail.orders
+ WHERE order_id = (SELECT o.order_id FROM retail.orders o
+                    WHERE o.order_date BETWEEN DATE '2024-03-02' AND DATE '2024-03-07'
+                      AND NOT EXISTS (SELECT FROM retail.order_items i WHERE i.order_id = o.order_id)
+                    ORDER BY o.order_id OFFSET :k LIMIT 1);
 COMMIT;
 SQL
 "${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U postgres -n -c 4 -j 2 -t 150 --max-tries=20 \

@@ -33,6 +33,7 @@ mod errors;
 mod identity;
 mod memory;
 mod query_gate;
+mod rollups;
 mod session_guard;
 
 /// Rust allocations never fail under a query's memory budget (see `memory.rs`).
@@ -40,7 +41,19 @@ mod session_guard;
 static ALLOCATOR: memory::BudgetAwareAllocator = memory::BudgetAwareAllocator;
 
 pgrx::extension_sql_file!("../../sql/schema.sql", name = "schema", bootstrap);
-pgrx::extension_sql_file!("../../sql/rollups.sql", name = "rollups", requires = ["schema"]);
+pgrx::extension_sql_file!(
+    "../../sql/rollups.sql",
+    name = "rollups",
+    requires = [
+        "schema",
+        rollups::rollups_paused,
+        rollups::customer_set,
+        rollups::customer_set_union,
+        rollups::customer_set_union_count,
+        rollups::customer_set_union_all,
+        rollups::customer_set_members
+    ]
+);
 pgrx::extension_sql_file!(
     "../../sql/analytics.sql",
     name = "analytics",

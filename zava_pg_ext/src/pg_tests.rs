@@ -86,6 +86,18 @@ mod tests {
         ));
         assert!(one::<bool>("SELECT count(*) = 8 * (SELECT count(*) FROM retail.products) FROM retail.inventory"));
         assert_eq!(one::<i64>("SELECT count(*) FROM zava.principals"), 10);
+        // Loaded with the rollup triggers paused, then rebuilt once: exact.
+        assert!(!one::<bool>("SELECT zava.rollups_paused()"), "the load resumes the triggers");
+        assert_eq!(
+            one::<pgrx::JsonB>("SELECT zava.verify_rollups() - 'first_differences'").0["differences"],
+            serde_json::json!(0)
+        );
+        // Dense and consecutive (a sequence is not rolled back with a test, so
+        // they need not start at 1).
+        assert!(one::<bool>(
+            "SELECT count(DISTINCT customer_no) = 500 AND max(customer_no) - min(customer_no) = 499 FROM retail.customers"
+        ));
+        assert!(one::<i64>("SELECT count(*) FROM retail.daily_store_customers") > 1_000);
     }
 
     #[pg_test]
@@ -157,6 +169,7 @@ mod tests {
                     (SELECT count(*) FROM zava.principals), (SELECT count(*) FROM zava.principal_stores))",
         );
         assert_eq!(left, "0 0 0 0 0 0 0 0", "rows left behind by a failed load");
+        assert!(!one::<bool>("SELECT zava.rollups_paused()"), "a failed load resumes the rollup triggers");
     }
 
     #[pg_test]
@@ -178,8 +191,13 @@ mod tests {
                 "customers",
                 "daily_category_sales",
                 "daily_product_sales",
+                "daily_store_customers",
                 "daily_store_sales",
                 "inventory",
+                "monthly_category_sales",
+                "monthly_product_sales",
+                "monthly_store_customers",
+                "monthly_store_sales",
                 "order_items",
                 "orders"
             ]

@@ -37,6 +37,91 @@ DELETE FROM retail.orders WHERE order_id = (SELECT order_id FROM retail.order_it
 \echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
 :verify
+-- customer sets: reassigning orders to other customers recomputes the days they touch
+UPDATE retail.orders SET customer_id = (SELECT customer_id FROM retail.customers ORDER BY customer_id LIMIT 1)
+ WHERE order_id IN (SELECT order_id FROM retail.orders WHERE status = 'completed' ORDER BY order_id DESC LIMIT 25);
+:verify
+SELECT (SELECT zava.customer_set_union_count(array_agg(customer_set)) FROM retail.daily_store_customers
+         WHERE day BETWEEN DATE '2024-01-01' AND DATE '2024-03-31')
+     = (SELECT count(DISTINCT customer_id) FROM retail.orders
+         WHERE status = 'completed' AND order_date BETWEEN DATE '2024-01-01' AND DATE '2024-03-31') AS customer_days_exact;
+-- a new customer is numbered after every existing one; numbers never change
+INSERT INTO retail.customers (customer_id, store_id, first_name, last_name, email)
+SELECT gen_random_uuid(), store_id, 'New', 'Customer', 'new.customer@example.com' FROM retail.stores ORDER BY store_id LIMIT 1
+RETURNING customer_no = (SELECT max(customer_no) FROM retail.customers) + 1 AS numbered_next;
+\set VERBOSITY terse
+UPDATE retail.customers SET customer_no = customer_no + 10000 WHERE email = 'new.customer@example.com';
+\echo :LAST_ERROR_SQLSTATE
+UPDATE retail.customers SET last_name = 'Renamed' WHERE email = 'new.customer@example.com';
+\echo :SQLSTATE
+-- bad input: a number below 1, bytes that are not a set (truncated or trailing)
+SELECT zava.customer_set('{1,0}');
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.customer_set_union('\x00'::bytea, zava.customer_set('{1}'));
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.customer_set_union_count(ARRAY[zava.customer_set('{1}') || '\x00'::bytea]);
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
+SELECT zava.customer_set_union_count(ARRAY[zava.customer_set('{1,2,3}'), zava.customer_set('{3,4}'), NULL]) AS four,
+       zava.customer_set_union_count(NULL) AS none,
+       zava.customer_set_members(zava.customer_set_union(zava.customer_set('{5,2,2}'), zava.customer_set('{9}'))) AS members,
+       zava.customer_set('{}') = zava.customer_set('{}'::int[]) AS empty_is_one_value;
+-- a seeded random mix of inserts, updates and deletes of orders, then exact
+SELECT setseed(0.4242);
+DO $mix$
+DECLARE
+    i int;
+    op int;
+    target uuid;
+BEGIN
+    FOR i IN 1..150 LOOP
+        op := floor(random() * 5);
+        SELECT order_id INTO target FROM retail.orders ORDER BY order_id OFFSET floor(random() * 1500) LIMIT 1;
+        IF op = 0 THEN
+            INSERT INTO retail.orders (store_id, order_id, customer_id, ordered_at, status)
+            SELECT (SELECT store_id FROM retail.stores ORDER BY store_id OFFSET floor(random() * 8) LIMIT 1), gen_random_uuid(),
+                   (SELECT customer_id FROM retail.customers ORDER BY customer_id OFFSET floor(random() * 500) LIMIT 1),
+                   timestamptz '2024-05-01 12:00 America/Los_Angeles' + make_interval(days => floor(random() * 20)::int),
+                   (ARRAY['completed', 'completed', 'pending', 'refunded'])[1 + floor(random() * 4)::int];
+        ELSIF op = 1 THEN
+            UPDATE retail.orders SET status = (ARRAY['completed', 'cancelled', 'refunded', 'pending'])[1 + floor(random() * 4)::int]
+             WHERE order_id = target;
+        ELSIF op = 2 THEN
+            UPDATE retail.orders SET customer_id = (SELECT customer_id FROM retail.customers ORDER BY customer_id OFFSET floor(random() * 500) LIMIT 1)
+             WHERE order_id = target;
+        ELSIF op = 3 THEN
+            UPDATE retail.orders SET ordered_at = ordered_at + make_interval(days => floor(random() * 7)::int - 3)
+             WHERE order_id = target;
+        ELSE
+            DELETE FROM retail.order_items WHERE order_id = target;
+            DELETE FROM retail.orders WHERE order_id = target;
+        END IF;
+    END LOOP;
+END
+$mix$;
+:verify
+SELECT (v->>'customer_days')::int > 1000 AS customer_days_checked FROM zava.verify_rollups() v;
+SELECT (v->>'month_rows')::int > 500 AS month_rows_checked FROM zava.verify_rollups() v;
+-- monthly rows: the mix moved orders across the April/May boundary; whole
+-- months read from them equal raw rows, and so does a period of partial months
+SELECT (SELECT sum(revenue) FROM zava.store_sales_between(ARRAY(SELECT store_id FROM retail.stores), DATE '2024-04-17', DATE '2024-06-05'))
+     = (SELECT sum(l.line_total) FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id)
+         WHERE o.status = 'completed' AND o.order_date >= DATE '2024-04-17' AND o.order_date < DATE '2024-06-05') AS partial_months_exact,
+       (SELECT zava.unique_customers_between(ARRAY(SELECT store_id FROM retail.stores), DATE '2024-04-17', DATE '2024-06-05'))
+     = (SELECT count(DISTINCT customer_id) FROM retail.orders
+         WHERE status = 'completed' AND order_date >= DATE '2024-04-17' AND order_date < DATE '2024-06-05') AS partial_months_customers_exact;
+-- how periods split into whole months and days
+SELECT a, b, m.* FROM (VALUES (DATE '2024-02-10', DATE '2024-05-20'), ('2024-03-01', '2024-04-01'), ('2024-01-05', '2024-01-20'),
+                              ('2024-01-31', '2024-03-01'), ('2024-02-01', '2024-02-29')) v(a, b), zava.period_months(a, b) m;
+-- verify_rollups finds a wrong monthly row (and a wrong monthly set); rebuild_rollups mends them
+UPDATE retail.monthly_product_sales SET units = units + 1
+ WHERE (store_id, month, product_id) = (SELECT store_id, month, product_id FROM retail.monthly_product_sales ORDER BY 1, 2, 3 LIMIT 1);
+UPDATE retail.monthly_store_customers SET customer_set = zava.customer_set('{1}')
+ WHERE (store_id, month) = (SELECT store_id, month FROM retail.monthly_store_customers WHERE customers > 1 ORDER BY 1, 2 LIMIT 1);
+SELECT v->>'differences' AS differences, (SELECT array_agg(DISTINCT d->'rollup'->>'monthly') FROM jsonb_array_elements(v->'first_differences') d) AS monthly
+  FROM zava.verify_rollups() v;
+SELECT zava.rebuild_rollups();
+:verify
 -- a store with no sales has no rollup rows, not wrong ones
 SELECT count(*) AS rows_for_a_store_without_sales FROM retail.daily_store_sales
  WHERE store_id NOT IN (SELECT DISTINCT store_id FROM retail.orders WHERE status = 'completed');
@@ -48,7 +133,9 @@ SELECT count(*) > 0 AS order_counts_kept, sum(revenue) AS revenue_left FROM reta
 \c - seattle_manager
 SELECT count(DISTINCT store_id) AS stores FROM retail.daily_store_sales;
 SELECT count(*) AS category_rows FROM retail.daily_category_sales WHERE store_id <> (SELECT store_id FROM retail.stores WHERE city = 'Seattle');
+SELECT count(DISTINCT store_id) AS customer_set_stores FROM retail.daily_store_customers;
 SELECT zava.verify_rollups();
 \echo :LAST_ERROR_SQLSTATE
 \c - visitor
 SELECT count(*) AS visible_to_nobody FROM retail.daily_store_sales;
+SELECT count(*) AS customer_sets_visible_to_nobody FROM retail.daily_store_customers;
