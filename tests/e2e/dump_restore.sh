@@ -16,6 +16,8 @@ q "${SP}" postgres zava -c "SET client_min_messages = warning" -c "CREATE EXTENS
 counts_before="$(q "${SP}" postgres zava -c "${COUNTS_SQL}")"
 print_before="$(q "${SP}" postgres zava -c "${FINGERPRINT_SQL}")"
 seattle_before="$(q "${SP}" seattle_manager zava -c "SELECT count(*) FROM retail.orders")"
+NUMBERS_SQL="SELECT md5(string_agg(customer_id::text || ':' || customer_no, ',' ORDER BY customer_no)) FROM retail.customers"
+numbers_before="$(q "${SP}" postgres zava -c "${NUMBERS_SQL}")"
 
 "${PG_BIN}/pg_dumpall" -h 127.0.0.1 -p "${SP}" -U postgres --roles-only > "${BASE}/roles.sql"
 "${PG_BIN}/pg_dump" -h 127.0.0.1 -p "${SP}" -U postgres -Fc zava > "${BASE}/zava.dump"
@@ -39,10 +41,18 @@ expect_eq "head_office still sees all 8 stores" \
 expect_eq "a role without a principal still sees no tenant rows" \
     "$(q "${DP}" visitor zava -c "SELECT (SELECT count(*) FROM retail.orders) + (SELECT count(*) FROM retail.customers) + (SELECT count(*) FROM retail.inventory)")" "0"
 expect_eq "RLS is still forced with the same policies" \
-    "$(q "${DP}" postgres zava -c "SELECT count(*) FILTER (WHERE relforcerowsecurity) || '/' || (SELECT count(*) FROM pg_policies WHERE schemaname = 'retail') FROM pg_class WHERE relnamespace = 'retail'::regnamespace AND relkind = 'r'")" "7/14"
+    "$(q "${DP}" postgres zava -c "SELECT count(*) FILTER (WHERE relforcerowsecurity) || '/' || (SELECT count(*) FROM pg_policies WHERE schemaname = 'retail') FROM pg_class WHERE relnamespace = 'retail'::regnamespace AND relkind = 'r'")" "12/24"
 expect_eq "the gateway may still assert, and only it" \
     "$(q "${DP}" postgres zava -c "SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE NOT rolsuper AND has_function_privilege(oid, 'zava.assert_principal(uuid)', 'EXECUTE')")" "zava_gateway,zava_mcp"
 expect_eq "rollups were rebuilt from the restored rows (not dumped, recomputed by the triggers)" \
     "$(q "${DP}" postgres zava -c "SELECT (v->>'ok') || ' ' || (v->>'store_days') FROM zava.verify_rollups() v")" \
     "$(q "${SP}" postgres zava -c "SELECT (v->>'ok') || ' ' || (v->>'store_days') FROM zava.verify_rollups() v")"
+expect_eq "customer sets were rebuilt too (one per store and day with sales)" \
+    "$(q "${DP}" postgres zava -c "SELECT (v->>'customer_days') || ' ' || (SELECT count(*) FROM retail.daily_store_customers) FROM zava.verify_rollups() v")" \
+    "$(q "${SP}" postgres zava -c "SELECT (v->>'customer_days') || ' ' || (v->>'customer_days') FROM zava.verify_rollups() v")"
+expect_eq "every customer keeps its number" "$(q "${DP}" postgres zava -c "${NUMBERS_SQL}")" "${numbers_before}"
+expect_eq "a customer added after the restore is numbered after every restored one" \
+    "$(q "${DP}" postgres zava -c "INSERT INTO retail.customers (customer_id, store_id, first_name, last_name, email)
+        SELECT gen_random_uuid(), store_id, 'After', 'Restore', 'after.restore@example.com' FROM retail.stores ORDER BY store_id LIMIT 1
+        RETURNING customer_no - (SELECT max(customer_no) FROM retail.customers)")" "1"
 expect "and they are not empty" test "$(q "${DP}" postgres zava -c "SELECT count(*) FROM retail.daily_store_sales")" -gt 100

@@ -33,7 +33,7 @@ from mcp import ClientSession
 from mcp.client.streamable_http import streamable_http_client
 
 URL = os.environ["URL"]
-SLOW = "SELECT count(*) FROM (SELECT generate_series(1, 40000000)) s"
+SLOW = "SELECT count(*) FROM (SELECT generate_series(1, 120000000)) s"
 
 def check(what, ok, info=""):
     print(("ok - " if ok else "not ok - ") + what, flush=True)
