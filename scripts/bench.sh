@@ -3,7 +3,10 @@
 # A scale-1 demo cluster (452,747 order lines, reused across runs), the release
 # zava-mcp, and zava-bench comparing execute_sales_query over MCP HTTP with a
 # direct tokio-postgres client doing the same per-call transaction and with the
-# raw SQL, at concurrency 1, 8 and 32. Also: zava-mcp's start-up time and memory,
+# raw SQL, at concurrency 1, 8 and 32. Analytics: store_performance (head office,
+# a quarter) against the raw revenue and distinct-customers aggregate with
+# identical answers, and each analytics function's p50, at scale 1 and 5, with
+# rebuild_rollups times and rollup sizes. Also: zava-mcp's start-up time and memory,
 # fair pooling (tests/e2e/fairness.sh: one principal's p99 with and without
 # another's flood), and (scripts/bench-embed.sh) zava.embed's load time, memory and texts/s.
 source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
@@ -30,7 +33,7 @@ if ! psql_admin postgres "SELECT 1 FROM pg_database WHERE datname = 'zava'" | gr
     log "loading scale-1 demo data (once)"
     psql_admin postgres "CREATE DATABASE zava"
     psql_admin zava "CREATE EXTENSION zava CASCADE" >/dev/null
-    psql_admin zava "SELECT zava.generate_demo_data(1, 42, '2026-11-23')" >/dev/null
+    psql_admin zava "SELECT zava.generate_demo_data(1, 42, '2026-11-23') - 'seed'" | sed 's/^/generate_demo_data(1): /'
     psql_admin zava "SELECT zava.setup_demo_logins()" >/dev/null
     psql_admin zava "VACUUM ANALYZE"
 fi
@@ -59,17 +62,48 @@ bench 1,8 "SELECT s.store_name, sum(d.revenue) AS revenue FROM retail.daily_stor
 echo
 echo "zava-mcp RSS after the runs: $(awk '/VmRSS/ {print $2, $3}' /proc/${BRIDGE}/status) (peak $(awk '/VmHWM/ {print $2, $3}' /proc/${BRIDGE}/status))"
 
+# store_performance (head office, a quarter: the whole call) against plain SQL
+# over raw rows answering part of it — the quarter's revenue and distinct
+# customers — with identical answers, then per store (the raw side only).
+Q="'2026-07-01..2026-09-30'"
+SP_FAST="SELECT j->'current'->>'revenue', j->'current'->>'unique_customers' FROM zava.store_performance(NULL, ${Q}) j"
+SP_RAW="SELECT sum(l.line_total), count(DISTINCT o.customer_id) FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) WHERE o.status = 'completed' AND o.order_date >= DATE '2026-07-01' AND o.order_date < DATE '2026-10-01'"
+SP_RAW_STORES="SELECT o.store_id, sum(l.line_total), count(DISTINCT o.customer_id) FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) WHERE o.status = 'completed' AND o.order_date >= DATE '2026-07-01' AND o.order_date < DATE '2026-10-01' GROUP BY 1"
+store_performance_bench() { # store_performance_bench DB
+    "${ZAVA_ROOT}/target/release/zava-bench" sql "postgresql://head_office@127.0.0.1:${P}/$1" "${SECONDS_EACH}" \
+        "store_performance vs raw revenue+customers" "${SP_FAST}" "${SP_RAW}" \
+        "raw revenue+customers per store (alone)" "${SP_RAW_STORES}" "-"
+    for f in "store_performance(NULL, ${Q})" "sales_trend(NULL, '2026-07-01', '2026-09-30', 'day')" "top_products(NULL, ${Q})" \
+             "category_breakdown(NULL, ${Q})" "customer_insights(NULL, ${Q})" "inventory_alerts(NULL)"; do
+        "${ZAVA_ROOT}/target/release/zava-bench" sql "postgresql://head_office@127.0.0.1:${P}/$1" "${SECONDS_EACH}" \
+            "${f%%(*}" "SELECT count(*) FROM zava.${f} x" "-" | tail -n +2
+    done
+}
 echo
-echo "== analytics over >= 1M order lines: rollups vs plain SQL over raw rows (head office, one connection)"
+echo "== store_performance and the six analytics functions, scale 1 (head office, one connection, SQL)"
+echo "rollup rows: $(psql_admin zava "SELECT format('%s daily, %s monthly; rollups %s vs orders+order_items %s', (SELECT count(*) FROM retail.daily_store_sales) + (SELECT count(*) FROM retail.daily_category_sales) + (SELECT count(*) FROM retail.daily_product_sales) + (SELECT count(*) FROM retail.daily_store_customers), (SELECT count(*) FROM retail.monthly_store_sales) + (SELECT count(*) FROM retail.monthly_category_sales) + (SELECT count(*) FROM retail.monthly_product_sales) + (SELECT count(*) FROM retail.monthly_store_customers), pg_size_pretty((SELECT sum(pg_total_relation_size(c.oid)) FROM pg_class c WHERE c.relnamespace = 'retail'::regnamespace AND c.relkind = 'r' AND (c.relname LIKE 'daily%' OR c.relname LIKE 'monthly%'))), pg_size_pretty(pg_total_relation_size('retail.orders') + pg_total_relation_size('retail.order_items')))")"
+echo "rebuild_rollups at scale 1: $(psql_admin zava "SELECT round(extract(epoch FROM clock_timestamp() - now()), 2) FROM (SELECT zava.rebuild_rollups()) x") s"
+psql_admin zava "VACUUM ANALYZE"
+store_performance_bench zava
+
+echo
+echo "== analytics over >= 2M order lines (scale 5): rollups vs plain SQL over raw rows (head office, one connection)"
+# Made at scale 2.5 by an earlier bench: made again at scale 5.
+if psql_admin zava_big "SELECT count(*) < 500000 FROM retail.orders" 2>/dev/null | grep -q t; then
+    psql_admin postgres "DROP DATABASE zava_big"
+fi
 if ! psql_admin postgres "SELECT 1 FROM pg_database WHERE datname = 'zava_big'" | grep -q 1; then
-    log "loading scale-2.5 demo data into zava_big (once)"
+    log "loading scale-5 demo data into zava_big (once; a few minutes)"
     psql_admin postgres "CREATE DATABASE zava_big"
     psql_admin zava_big "CREATE EXTENSION zava CASCADE" >/dev/null
-    psql_admin zava_big "SELECT zava.generate_demo_data(2.5, 42, '2026-11-23')->>'seconds'" | sed 's/^/generate_demo_data(2.5) seconds: /'
+    psql_admin zava_big "SELECT zava.generate_demo_data(5, 42, '2026-11-23') - 'seed'" | sed 's/^/generate_demo_data(5): /'
     psql_admin zava_big "SELECT zava.setup_demo_logins()" >/dev/null
     psql_admin zava_big "VACUUM ANALYZE"
 fi
 echo "order lines: $(psql_admin zava_big "SELECT count(*) FROM retail.order_items")"
+echo "rebuild_rollups at scale 5: $(psql_admin zava_big "SELECT round(extract(epoch FROM clock_timestamp() - now()), 2) FROM (SELECT zava.rebuild_rollups()) x") s"
+psql_admin zava_big "VACUUM ANALYZE"
+store_performance_bench zava_big
 Q_DAYS="day >= DATE '2026-07-01' AND day < DATE '2026-10-01'"
 Q_RAW="o.status = 'completed' AND o.order_date >= DATE '2026-07-01' AND o.order_date < DATE '2026-10-01'"
 RAW_FIGURES="SELECT sum(l.line_total), count(DISTINCT o.order_id), sum(l.quantity), sum(l.quantity * l.unit_cost), sum(l.discount_amount) FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) WHERE"
