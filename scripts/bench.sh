@@ -115,7 +115,6 @@ SEATTLE="'5a0a0000-0000-4000-8000-000000000001'"
     "sales_trend by day over a year" \
     "SELECT bucket, revenue, orders, units FROM zava.sales_trend(NULL, '2025-11-24', '2026-11-23', 'day') WHERE orders > 0" \
     "SELECT o.order_date, sum(l.line_total), count(DISTINCT o.order_id), sum(l.quantity) FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) WHERE o.status = 'completed' AND o.order_date BETWEEN '2025-11-24' AND '2026-11-23' GROUP BY 1 ORDER BY 1" \
-    "store_performance, whole call (quarter)" "SELECT zava.store_performance(NULL, '2026-07-01..2026-09-30')" "-" \
     "store_performance, whole call, one store" "SELECT zava.store_performance(${SEATTLE}, '2026-07-01..2026-09-30')" "-"
 
 echo

@@ -418,11 +418,10 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                jsonb_build_object('units', sum(units), 'revenue', sum(revenue), 'cost', sum(cost))
           FROM raw WHERE product_id IS NOT NULL GROUP BY 2, 3, 4
         UNION ALL
-        SELECT 'customers', o.store_id, date_trunc('month', o.order_date)::date, NULL::uuid,
-               jsonb_build_object('customers', count(DISTINCT c.customer_no),
-                                  'set_md5', md5(zava.customer_set(array_agg(c.customer_no))))
-          FROM retail.orders o JOIN retail.customers c ON c.customer_id = o.customer_id
-         WHERE o.status = 'completed' GROUP BY 2, 3),
+        SELECT 'customers', store_id, date_trunc('month', day)::date, NULL::uuid,
+               jsonb_build_object('customers', zava.customer_set_union_count(array_agg(customer_set)),
+                                  'set_md5', md5(zava.customer_set_union_all(array_agg(customer_set))))
+          FROM raw_customers GROUP BY 2, 3),
     rollup_months AS (
         SELECT 'store' AS rollup, store_id, month, NULL::uuid AS key,
                jsonb_build_object('orders', orders, 'units', units, 'revenue', revenue, 'gross', gross,
@@ -471,15 +470,19 @@ BEGIN
     DELETE FROM retail.monthly_category_sales;
     DELETE FROM retail.monthly_product_sales;
     DELETE FROM retail.monthly_store_customers;
-    INSERT INTO retail.daily_store_sales (store_id, day, orders, units, revenue, gross, discounts, cost)
-    SELECT store_id, day, sum(orders), sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
-      FROM zava.rollups_from_raw_rows() GROUP BY 1, 2;
-    INSERT INTO retail.daily_category_sales (store_id, day, category_id, units, revenue, gross, discounts, cost)
-    SELECT store_id, day, category_id, sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
-      FROM zava.rollups_from_raw_rows() WHERE category_id IS NOT NULL GROUP BY 1, 2, 3;
+    -- One read of the raw rows feeds the three daily sales rollups.
+    WITH raw AS MATERIALIZED (SELECT * FROM zava.rollups_from_raw_rows()),
+    stores AS (
+        INSERT INTO retail.daily_store_sales (store_id, day, orders, units, revenue, gross, discounts, cost)
+        SELECT store_id, day, sum(orders), sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
+          FROM raw GROUP BY 1, 2),
+    categories AS (
+        INSERT INTO retail.daily_category_sales (store_id, day, category_id, units, revenue, gross, discounts, cost)
+        SELECT store_id, day, category_id, sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
+          FROM raw WHERE category_id IS NOT NULL GROUP BY 1, 2, 3)
     INSERT INTO retail.daily_product_sales (store_id, day, product_id, units, revenue, cost)
     SELECT store_id, day, product_id, units, revenue, cost
-      FROM zava.rollups_from_raw_rows() WHERE product_id IS NOT NULL;
+      FROM raw WHERE product_id IS NOT NULL;
     INSERT INTO retail.daily_store_customers (store_id, day, customers, customer_set)
     SELECT * FROM zava.customer_sets_from_raw_rows();
     -- Months from the days just rebuilt (exact: sums and unions of exact rows).

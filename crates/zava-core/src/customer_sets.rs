@@ -69,22 +69,22 @@ pub fn union(a: &[u8], b: &[u8]) -> Result<Vec<u8>, NotASet> {
     Ok(write(set))
 }
 
-/// The union of stored sets, stored (the empty set for none).
-pub fn union_all<'a>(sets: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<u8>, NotASet> {
+fn union_of<'a>(sets: impl IntoIterator<Item = &'a [u8]>) -> Result<RoaringBitmap, NotASet> {
     let mut all = RoaringBitmap::new();
     for bytes in sets {
         all |= read(bytes)?;
     }
-    Ok(write(all))
+    Ok(all)
+}
+
+/// The union of stored sets, stored (the empty set for none).
+pub fn union_all<'a>(sets: impl IntoIterator<Item = &'a [u8]>) -> Result<Vec<u8>, NotASet> {
+    union_of(sets).map(write)
 }
 
 /// The number of distinct customers in the union of stored sets.
 pub fn union_count<'a>(sets: impl IntoIterator<Item = &'a [u8]>) -> Result<u64, NotASet> {
-    let mut all = RoaringBitmap::new();
-    for bytes in sets {
-        all |= read(bytes)?;
-    }
-    Ok(all.len())
+    Ok(union_of(sets)?.len())
 }
 
 /// The members of a stored set, ascending.
