@@ -73,7 +73,131 @@ pub fn resolve(period: &str, as_of: i32) -> Result<Range, String> {
         "last_year" => Range { start: day_from_civil(y - 1, 1, 1), end: day_from_civil(y, 1, 1) },
         other => explicit(other).ok_or_else(|| period_error(other))?,
     };
+    if !within_sane_dates(r) || !within_sane_dates(r.previous()) {
+        return Err(insane_dates());
+    }
     Ok(r)
+}
+
+/// The dates any period, and the period it is compared with, must lie in:
+/// far enough from Postgres' date limits that no arithmetic on them can leave
+/// the calendar, wide enough for any retail history.
+pub const FIRST_DAY: (i32, u32, u32) = (1900, 1, 1);
+pub const LAST_DAY: (i32, u32, u32) = (2199, 12, 31);
+
+fn within_sane_dates(r: Range) -> bool {
+    r.start >= day_from_civil(FIRST_DAY.0, FIRST_DAY.1, FIRST_DAY.2)
+        && r.end <= day_from_civil(LAST_DAY.0, LAST_DAY.1, LAST_DAY.2) + 1
+}
+
+/// What a period is compared with.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum CompareTo {
+    /// The period of equal length that ends where this one starts.
+    PreviousPeriod,
+    /// The same dates a year earlier (29 February becomes the 28th).
+    PreviousYear,
+}
+
+impl CompareTo {
+    /// `None` means the default, `previous_period`, for every kind of period:
+    /// it is what every release before 0.5.0 answered.
+    pub fn parse(text: Option<&str>) -> Result<CompareTo, String> {
+        match text.map(str::trim) {
+            None | Some("previous_period") => Ok(CompareTo::PreviousPeriod),
+            Some("previous_year") => Ok(CompareTo::PreviousYear),
+            Some(other) => Err(format!("unknown comparison \"{other}\"; use previous_period or previous_year")),
+        }
+    }
+
+    pub fn name(self) -> &'static str {
+        match self {
+            CompareTo::PreviousPeriod => "previous_period",
+            CompareTo::PreviousYear => "previous_year",
+        }
+    }
+}
+
+/// The same day a year earlier; 29 February becomes the 28th.
+pub fn year_earlier(day: i32) -> i32 {
+    let (y, m, d) = civil_from_day(day);
+    let d = if m == 2 && d == 29 { 28 } else { d };
+    day_from_civil(y - 1, m, d)
+}
+
+/// A period, the period it is compared with, and how insights name that one.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Periods {
+    pub current: Range,
+    pub compare: Range,
+    pub compare_to: CompareTo,
+    pub label: String,
+}
+
+/// Resolves a period and its comparison against `as_of`. Errors name the
+/// valid periods, comparisons, or the sane date range.
+pub fn resolve_compared(period: &str, as_of: i32, compare_to: CompareTo) -> Result<Periods, String> {
+    let current = resolve(period, as_of)?;
+    let (compare, label) = match compare_to {
+        CompareTo::PreviousPeriod => (current.previous(), previous_label(current)),
+        CompareTo::PreviousYear => {
+            let r = Range { start: year_earlier(current.start), end: year_earlier(current.end) };
+            (r, name_of(r))
+        }
+    };
+    if !within_sane_dates(compare) {
+        return Err(insane_dates());
+    }
+    Ok(Periods { current, compare, compare_to, label })
+}
+
+fn insane_dates() -> String {
+    let (a, b) = (FIRST_DAY, LAST_DAY);
+    format!(
+        "periods, and the periods they are compared with, must lie between {:04}-{:02}-{:02} and {:04}-{:02}-{:02}",
+        a.0, a.1, a.2, b.0, b.1, b.2
+    )
+}
+
+const MONTHS: [&str; 12] = [
+    "January",
+    "February",
+    "March",
+    "April",
+    "May",
+    "June",
+    "July",
+    "August",
+    "September",
+    "October",
+    "November",
+    "December",
+];
+
+/// How a comparison period is named: "Q3 2025", "June 2025", "2025", or its
+/// dates ("2025-10-25..2025-11-23", inclusive).
+pub fn name_of(r: Range) -> String {
+    let (y, m, d) = civil_from_day(r.start);
+    let (ey, em, ed) = civil_from_day(r.end);
+    if d == 1 && ed == 1 {
+        let months = (ey - y) * 12 + em as i32 - m as i32;
+        if months == 12 && m == 1 {
+            return y.to_string();
+        }
+        if months == 3 && (m - 1) % 3 == 0 {
+            return format!("Q{} {y}", (m - 1) / 3 + 1);
+        }
+        if months == 1 {
+            return format!("{} {y}", MONTHS[m as usize - 1]);
+        }
+    }
+    format!("{}..{}", iso_date(r.start), iso_date(r.end - 1))
+}
+
+/// `YYYY-MM-DD` of a day number.
+pub fn iso_date(day: i32) -> String {
+    let (y, m, d) = civil_from_day(day);
+    format!("{y:04}-{m:02}-{d:02}")
 }
 
 /// `YYYY-MM-DD..YYYY-MM-DD` (inclusive) or a canonical daterange `[a,b)`.
@@ -299,6 +423,39 @@ mod tests {
         }
         assert_eq!(parse_date("2024-02-29"), Some(d(2024, 2, 29)));
         assert_eq!(parse_date("2023-02-29"), None);
+    }
+
+    #[test]
+    fn year_over_year_comparisons() {
+        let as_of = d(2025, 11, 23);
+        let q = resolve_compared("last_quarter", as_of, CompareTo::PreviousYear).unwrap();
+        assert_eq!(q.compare, Range { start: d(2024, 7, 1), end: d(2024, 10, 1) });
+        assert_eq!(q.label, "Q3 2024");
+        let m = resolve_compared("last_month", as_of, CompareTo::PreviousYear).unwrap();
+        assert_eq!(m.label, "October 2024");
+        let y = resolve_compared("last_year", as_of, CompareTo::PreviousYear).unwrap();
+        assert_eq!((y.compare.days(), y.label.as_str()), (365, "2023"));
+        let w = resolve_compared("last_7_days", as_of, CompareTo::PreviousYear).unwrap();
+        assert_eq!(w.label, "2024-11-17..2024-11-23");
+        let leap = resolve_compared("2024-02-29..2024-02-29", as_of, CompareTo::PreviousYear).unwrap();
+        assert_eq!(leap.compare, Range { start: d(2023, 2, 28), end: d(2023, 3, 1) });
+        let prev = resolve_compared("last_30_days", as_of, CompareTo::PreviousPeriod).unwrap();
+        assert_eq!((prev.compare, prev.label.as_str()), (prev.current.previous(), "the previous 30 days"));
+        assert_eq!(CompareTo::parse(None), Ok(CompareTo::PreviousPeriod));
+        assert_eq!(CompareTo::parse(Some("previous_year")), Ok(CompareTo::PreviousYear));
+        assert!(CompareTo::parse(Some("last_year")).unwrap_err().contains("previous_period or previous_year"));
+    }
+
+    #[test]
+    fn periods_stay_within_sane_dates() {
+        for bad in ["0000-01-01..9999-12-31", "1900-01-01..1900-01-31", "2199-12-01..2200-01-01"] {
+            let e = resolve(bad, d(2024, 1, 1)).unwrap_err();
+            assert!(e.contains("between 1900-01-01 and 2199-12-31"), "{bad}: {e}");
+        }
+        assert!(resolve("1900-02-01..1900-02-28", d(2024, 1, 1)).is_ok());
+        assert!(resolve("today", d(5000, 1, 1)).is_err());
+        let e = resolve_compared("1900-06-01..1900-06-30", 0, CompareTo::PreviousYear).unwrap_err();
+        assert!(e.contains("compared"), "{e}");
     }
 
     #[test]
