@@ -109,7 +109,7 @@ alterations=(
     "function volatility|ALTER FUNCTION zava.whoami() VOLATILE"
     "function parallel safety|ALTER FUNCTION zava.current_store_ids() PARALLEL SAFE"
     "function security|ALTER FUNCTION zava.sales_trend(uuid, date, date, text) SECURITY DEFINER"
-    "function search_path|ALTER FUNCTION zava.store_performance(uuid, text) SET search_path = public"
+    "function search_path|ALTER FUNCTION zava.store_performance(uuid, text, text) SET search_path = public"
     "function owner|CREATE ROLE zava_test_owner; ALTER FUNCTION zava.whoami() OWNER TO zava_test_owner"
     "function body|CREATE OR REPLACE FUNCTION zava.as_of_date() RETURNS date LANGUAGE sql STABLE AS 'SELECT current_date'"
     "trigger|ALTER TABLE retail.orders DISABLE TRIGGER rollup_insert"

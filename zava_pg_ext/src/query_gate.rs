@@ -174,6 +174,12 @@ pub struct JsonbText(Vec<u8>);
 
 pgrx::impl_sql_translatable!(JsonbText, "jsonb");
 
+impl From<String> for JsonbText {
+    fn from(text: String) -> JsonbText {
+        JsonbText(text.into_bytes())
+    }
+}
+
 impl IntoDatum for JsonbText {
     fn into_datum(self) -> Option<pg_sys::Datum> {
         let text = CString::new(self.0).expect("JSON text has no NUL bytes (they are escaped)");

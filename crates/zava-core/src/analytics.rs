@@ -23,6 +23,24 @@ impl Range {
     pub fn previous(&self) -> Range {
         Range { start: self.start - self.days(), end: self.start }
     }
+
+    /// How the period reads the rollups (as `zava.period_months` in SQL):
+    /// the whole calendar months `[m1, m2)` inside it come from the monthly
+    /// rollups, the days `[start, m1)` and `[m2, end)` from the daily ones.
+    /// With no whole month inside, `m1 = m2 = end`.
+    pub fn months(&self) -> (i32, i32) {
+        let (y, m, d) = civil_from_day(self.start);
+        let first = if d == 1 {
+            self.start
+        } else if m == 12 {
+            day_from_civil(y + 1, 1, 1)
+        } else {
+            day_from_civil(y, m + 1, 1)
+        };
+        let (y, m, _) = civil_from_day(self.end);
+        let last = day_from_civil(y, m, 1);
+        if first < last { (first, last) } else { (self.end, self.end) }
+    }
 }
 
 /// Named periods, relative to the as-of date (which counts as a full day).
@@ -423,6 +441,23 @@ mod tests {
         }
         assert_eq!(parse_date("2024-02-29"), Some(d(2024, 2, 29)));
         assert_eq!(parse_date("2023-02-29"), None);
+    }
+
+    #[test]
+    fn whole_months_of_a_period() {
+        let r = |a: (i32, u32, u32), b: (i32, u32, u32)| Range { start: d(a.0, a.1, a.2), end: d(b.0, b.1, b.2) };
+        // A quarter is three whole months; no days left over.
+        assert_eq!(r((2024, 1, 1), (2024, 4, 1)).months(), (d(2024, 1, 1), d(2024, 4, 1)));
+        // Partial months at both ends (the example of zava.period_months' docs).
+        assert_eq!(r((2024, 2, 10), (2024, 5, 20)).months(), (d(2024, 3, 1), d(2024, 5, 1)));
+        // Across a year boundary, starting in December.
+        assert_eq!(r((2023, 12, 15), (2024, 3, 1)).months(), (d(2024, 1, 1), d(2024, 3, 1)));
+        // No whole month inside: every day from the daily rollups.
+        assert_eq!(r((2024, 6, 1), (2024, 6, 30)).months(), (d(2024, 6, 30), d(2024, 6, 30)));
+        assert_eq!(r((2024, 5, 2), (2024, 6, 1)).months(), (d(2024, 6, 1), d(2024, 6, 1)));
+        assert_eq!(r((2024, 1, 15), (2024, 2, 15)).months(), (d(2024, 2, 15), d(2024, 2, 15)));
+        // A one-month period starting on the 1st.
+        assert_eq!(r((2024, 2, 1), (2024, 3, 1)).months(), (d(2024, 2, 1), d(2024, 3, 1)));
     }
 
     #[test]

@@ -1,0 +1,84 @@
+-- Year-over-year and the comparison periods (0.5.0): the comparison figures
+-- of store_performance, category_breakdown and top_products equal plain SQL
+-- over raw rows of the same dates a year earlier (RLS applies to both sides),
+-- for head office, a regional manager and a store manager; the six analytics
+-- names are Rust functions only; bad comparisons and out-of-range periods are
+-- clear errors. The as-of date is pinned.
+\set pin 'SET zava.as_of_date = ''2024-06-30'';'
+\set raw_period 'SELECT coalesce(sum(l.line_total), 0) AS revenue, count(DISTINCT o.order_id) AS orders, count(DISTINCT o.customer_id) AS customers FROM retail.orders o LEFT JOIN retail.order_items l USING (store_id, order_id) WHERE o.status = ''completed'' AND o.order_date >= :''a'' AND o.order_date < :''b'''
+\set check_yoy 'WITH j AS (SELECT zava.store_performance(NULL, :''per'', ''previous_year'') j), r AS (' :raw_period ') SELECT :''per'' AS period, j->>''compare_to'' AS compare_to, j->''previous_period''->>''label'' AS label, (j->''previous''->>''revenue'')::numeric = r.revenue AS revenue, (j->''previous''->>''orders'')::bigint = r.orders AS orders, (j->''previous''->>''unique_customers'')::bigint = r.customers AS customers, r.orders > 0 AS has_sales, j->''insights''->>0 LIKE ''Revenue % vs '' || (j->''previous_period''->>''label'') || '' (%'' AS insight_names_it FROM j, r;'
+\set raw_cats 'SELECT c.category_name AS category, sum(l.line_total) AS revenue FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) JOIN retail.products p USING (product_id) JOIN retail.categories c USING (category_id) WHERE o.status = ''completed'' AND o.order_date >= :''a'' AND o.order_date < :''b'' GROUP BY 1'
+\set check_cats 'WITH f AS (SELECT category, revenue, compare_revenue, change_pct FROM zava.category_breakdown(NULL, :''per'', ''previous_year'')), r AS (' :raw_cats ') SELECT count(*) AS categories, count(*) FILTER (WHERE f.compare_revenue IS DISTINCT FROM r.revenue) AS compare_differences, count(*) FILTER (WHERE f.change_pct IS DISTINCT FROM round(100 * (f.revenue - r.revenue) / r.revenue, 1)) AS change_differences, count(r.revenue) > 0 AS has_compared FROM f LEFT JOIN r USING (category);'
+\set raw_top 'SELECT p.sku, sum(l.line_total) AS revenue, row_number() OVER (ORDER BY sum(l.line_total) DESC, p.sku) AS rank FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) JOIN retail.products p USING (product_id) WHERE o.status = ''completed'' AND o.order_date >= :''a'' AND o.order_date < :''b'' GROUP BY p.sku'
+\set check_top 'WITH f AS (SELECT sku, revenue, compare_revenue, compare_rank, change_pct FROM zava.top_products(NULL, :''per'', 10, ''revenue'', ''previous_year'')), r AS (' :raw_top ') SELECT count(*) AS ranked, count(*) FILTER (WHERE f.compare_revenue IS DISTINCT FROM r.revenue OR f.compare_rank IS DISTINCT FROM r.rank) AS compare_differences, count(*) FILTER (WHERE f.change_pct IS DISTINCT FROM round(100 * (f.revenue - r.revenue) / r.revenue, 1)) AS change_differences, count(r.rank) > 0 AS has_compared FROM f LEFT JOIN r USING (sku);'
+\c - head_office
+:pin
+\set per last_quarter
+\set a 2023-01-01
+\set b 2023-04-01
+:check_yoy
+:check_cats
+:check_top
+-- The default comparison stays the previous period (released behaviour).
+SELECT j->>'compare_to' AS compare_to, j->'previous_period'->>'label' AS label, j->'previous_period'->>'start' AS start, j->'previous_period'->>'end' AS end_inclusive
+  FROM zava.store_performance(NULL, 'last_quarter') j;
+-- Without compare_to the comparison columns are NULL; with it they are filled.
+SELECT count(*) AS categories, count(compare_revenue) AS compared FROM zava.category_breakdown(NULL, 'last_quarter');
+SELECT count(*) AS ranked, count(compare_rank) AS compared FROM zava.top_products(NULL, 'last_quarter', 5);
+\c - eastside_manager
+:pin
+\set per ytd
+\set a 2023-01-01
+\set b 2023-07-01
+:check_yoy
+:check_cats
+:check_top
+\c - seattle_manager
+:pin
+\set per last_year
+\set a 2022-01-01
+\set b 2023-01-01
+:check_yoy
+:check_cats
+:check_top
+-- Comparison periods: a quarter, a leap day (a year earlier is Feb 28), a rolling window.
+SELECT * FROM zava.period_comparison('last_quarter', '2024-06-30', 'previous_year');
+SELECT * FROM zava.period_comparison('2024-02-29..2024-02-29', '2024-06-30', 'previous_year');
+SELECT * FROM zava.period_comparison('last_30_days', '2024-06-30');
+SELECT * FROM zava.period_comparison('last_year', '2024-06-30', 'previous_year');
+-- The six analytics names are Rust (C) functions only, invoker rights, STABLE,
+-- PARALLEL RESTRICTED, with a pinned search_path; no overloads left behind.
+\c - postgres
+SELECT p.proname, count(*) AS functions, bool_and(l.lanname = 'c') AS rust, bool_and(p.provolatile = 's') AS stable,
+       bool_and(p.proparallel = 'r') AS parallel_restricted, bool_and(NOT p.prosecdef) AS invoker,
+       bool_and(p.proconfig @> ARRAY['search_path=pg_catalog, pg_temp']) AS pinned_search_path
+  FROM pg_proc p JOIN pg_language l ON l.oid = p.prolang
+ WHERE p.pronamespace = 'zava'::regnamespace
+   AND p.proname IN ('store_performance', 'sales_trend', 'top_products', 'category_breakdown', 'customer_insights', 'inventory_alerts')
+ GROUP BY 1 ORDER BY 1;
+-- Bad input: clear errors with SQLSTATEs.
+\c - head_office
+:pin
+\set VERBOSITY terse
+SELECT zava.store_performance(NULL, 'last_quarter', 'last_year');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM zava.category_breakdown(NULL, 'last_quarter', 'previous_decade');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM zava.top_products(NULL, 'last_quarter', 5, 'revenue', '');
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.store_performance(NULL, '0000-01-01..9999-12-31');
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.store_performance(NULL, '1900-01-01..1900-03-31');
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.store_performance(NULL, '1900-01-01..1900-03-31', 'previous_year');
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.store_performance(NULL, '2199-01-01..2199-12-31', 'previous_year')->'previous_period'->>'label' AS label;
+SELECT * FROM zava.period_range('0000-01-01..9999-12-31', '2024-06-30');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM zava.period_comparison('last_quarter', '2024-06-30', 'next_year');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM zava.period_comparison('last_quarter', 'infinity', 'previous_year');
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM zava.period_comparison(NULL, '2024-06-30');
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
