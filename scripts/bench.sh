@@ -59,6 +59,11 @@ echo; echo "== a quarter's revenue by store, head office (the seed: ~28 calls/s)
 bench 1,8 "SELECT s.store_name, sum(oi.line_total) AS revenue FROM retail.order_items oi JOIN retail.orders o USING (store_id, order_id) JOIN retail.stores s USING (store_id) WHERE o.order_date >= DATE '2026-07-01' AND o.order_date < DATE '2026-10-01' AND o.status = 'completed' GROUP BY 1 ORDER BY 2 DESC"
 echo; echo "== the same question from the daily rollup, through MCP (execute_sales_query)"
 bench 1,8 "SELECT s.store_name, sum(d.revenue) AS revenue FROM retail.daily_store_sales d JOIN retail.stores s USING (store_id) WHERE d.day >= DATE '2026-07-01' AND d.day < DATE '2026-10-01' GROUP BY 1 ORDER BY 2 DESC"
+echo; echo "== get_store_performance (head office, a quarter) vs the quarter's revenue by store over raw rows, both through MCP (the seed's server: 26–30 calls/s for the latter)"
+RAW_QUARTER="SELECT s.store_name, sum(oi.line_total) AS revenue FROM retail.order_items oi JOIN retail.orders o USING (store_id, order_id) JOIN retail.stores s USING (store_id) WHERE o.order_date >= DATE '2026-07-01' AND o.order_date < DATE '2026-10-01' AND o.status = 'completed' GROUP BY 1 ORDER BY 2 DESC"
+"${ZAVA_ROOT}/target/release/zava-bench" tools "http://${LISTEN}/mcp" "${TOKEN}" "${SECONDS_EACH}" 1,8 \
+    "get_store_performance (whole answer)" get_store_performance '{"period": "2026-07-01..2026-09-30"}' \
+    "execute_sales_query (raw quarter by store)" execute_sales_query "{\"postgresql_query\": \"${RAW_QUARTER}\", \"max_rows\": 1000}"
 echo
 echo "zava-mcp RSS after the runs: $(awk '/VmRSS/ {print $2, $3}' /proc/${BRIDGE}/status) (peak $(awk '/VmHWM/ {print $2, $3}' /proc/${BRIDGE}/status))"
 

@@ -158,6 +158,18 @@ pub struct PeriodArgs {
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
+pub struct CompareArgs {
+    /// A store's UUID, or omit for every store you may see.
+    pub store_id: Option<String>,
+    /// today, last_7_days, last_30_days (default), this_month, last_month, this_quarter,
+    /// last_quarter, ytd, last_year, or dates as `2024-01-01..2024-03-31` (inclusive).
+    pub period: Option<String>,
+    /// What to compare the period with: `previous_period` (the same length just before) or
+    /// `previous_year` (the same dates a year earlier: a quarter against the same quarter last year).
+    pub compare_to: Option<String>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
 pub struct TrendArgs {
     /// A store's UUID, or omit for every store you may see.
     pub store_id: Option<String>,
@@ -180,6 +192,9 @@ pub struct TopProductsArgs {
     pub k: Option<i32>,
     /// Rank by `revenue` (default), `units` or `margin`.
     pub by: Option<String>,
+    /// Also give each product's revenue and rank in `previous_period` or `previous_year`
+    /// (omit for no comparison).
+    pub compare_to: Option<String>,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -329,19 +344,19 @@ impl Zava {
     }
 
     #[tool(
-        description = "Store performance for a period (default last_30_days) vs the previous period of equal length: revenue, orders, units, average order value, unique customers, gross margin, discount rate, absolute and % changes, top categories and products, and insight sentences. Omit store_id for every store you may see.",
+        description = "Store performance for a period (default last_30_days) vs the previous period of equal length (compare_to previous_period, the default) or the same dates a year earlier (previous_year): revenue, orders, units, average order value, unique customers, gross margin, discount rate, absolute and % changes, top categories and products, and insight sentences. Omit store_id for every store you may see.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn get_store_performance(
         &self,
-        Parameters(a): Parameters<PeriodArgs>,
+        Parameters(a): Parameters<CompareArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Analysis>, CallToolResult> {
         self.call(
             "get_store_performance",
             &ctx,
-            "SELECT zava.store_performance($1::text::uuid, coalesce($2::text, 'last_30_days'))",
-            &[&a.store_id, &a.period],
+            "SELECT zava.store_performance($1::text::uuid, coalesce($2::text, 'last_30_days'), coalesce($3::text, 'previous_period'))",
+            &[&a.store_id, &a.period, &a.compare_to],
         )
         .await
     }
@@ -361,7 +376,7 @@ impl Zava {
     }
 
     #[tool(
-        description = "The best-selling products of a period, ranked by revenue, units or margin.",
+        description = "The best-selling products of a period, ranked by revenue, units or margin; with compare_to (previous_period or previous_year), each one's revenue, rank and revenue change in that period.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn get_top_products(
@@ -370,22 +385,22 @@ impl Zava {
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Rows>, CallToolResult> {
         self.call("get_top_products", &ctx,
-            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.top_products($1::text::uuid, coalesce($2::text, 'last_30_days'), coalesce($3::int4, 10), coalesce($4::text, 'revenue')) t",
-            &[&a.store_id, &a.period, &a.k, &a.by]).await
+            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.top_products($1::text::uuid, coalesce($2::text, 'last_30_days'), coalesce($3::int4, 10), coalesce($4::text, 'revenue'), $5::text) t",
+            &[&a.store_id, &a.period, &a.k, &a.by, &a.compare_to]).await
     }
 
     #[tool(
-        description = "Revenue, units, gross margin and share of revenue by product category for a period.",
+        description = "Revenue, units, gross margin and share of revenue by product category for a period; with compare_to (previous_period or previous_year), each one's revenue in that period and the change.",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn get_category_breakdown(
         &self,
-        Parameters(a): Parameters<PeriodArgs>,
+        Parameters(a): Parameters<CompareArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Rows>, CallToolResult> {
         self.call("get_category_breakdown", &ctx,
-            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.category_breakdown($1::text::uuid, coalesce($2::text, 'last_30_days')) t",
-            &[&a.store_id, &a.period]).await
+            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.category_breakdown($1::text::uuid, coalesce($2::text, 'last_30_days'), $3::text) t",
+            &[&a.store_id, &a.period, &a.compare_to]).await
     }
 
     #[tool(

@@ -380,6 +380,21 @@ async def analytics_checks():
               r.is_error and error_of(r)["sqlstate"] == "22023" and "last_30_days" in error_of(r)["message"])
         r = await s.call_tool("get_store_performance", {"store_id": "not-a-uuid"})
         check("analytics: a malformed store id is a VALIDATION_ERROR", r.is_error and error_of(r)["code"] == "VALIDATION_ERROR")
+        r = await s.call_tool("get_store_performance", {"period": "last_quarter", "compare_to": "previous_year"})
+        sc = r.structured_content or {}
+        direct = json.loads(psql_as("seattle_manager", "SELECT zava.store_performance(NULL, 'last_quarter', 'previous_year')"))
+        check("analytics: compare_to previous_year reaches the SQL function (same comparison, same figures)",
+              not r.is_error and sc.get("compare_to") == "previous_year" and sc.get("previous") == direct["previous"]
+              and sc.get("previous_period") == direct["previous_period"], str(r.content)[:300])
+        r = await s.call_tool("get_store_performance", {"compare_to": "last_decade"})
+        check("analytics: an unknown compare_to is a VALIDATION_ERROR naming the valid ones",
+              r.is_error and error_of(r)["sqlstate"] == "22023" and "previous_year" in error_of(r)["message"])
+        r = await s.call_tool("get_top_products", {"period": period, "k": 3, "compare_to": "previous_year"})
+        check("analytics: top products with compare_to carry the comparison's rank",
+              not r.is_error and all("compare_rank" in x for x in r.structured_content["rows"]))
+        r = await s.call_tool("get_category_breakdown", {"period": period, "compare_to": "previous_period"})
+        check("analytics: the category breakdown with compare_to carries the comparison's revenue",
+              not r.is_error and any(x.get("compare_revenue") is not None for x in r.structured_content["rows"]))
         r = await s.call_tool("get_sales_trend", {"from_date": "2024-01-01", "to_date": "2024-06-30", "granularity": "month"})
         rows = (r.structured_content or {}).get("rows", [])
         check("analytics: the monthly trend has six months", not r.is_error and len(rows) == 6, str(r.content)[:200])

@@ -489,6 +489,8 @@ static TOP_PRODUCTS: Statement = Statement {
 /// Errors: 22023 bad ranking, k, period or comparison; 42501 as above.
 #[pg_extern(stable, parallel_restricted)]
 #[search_path(pg_catalog, pg_temp)]
+// The row type is written out: pgrx reads the column names from the signature.
+#[allow(clippy::type_complexity)]
 fn top_products(
     store_id: default!(Option<Uuid>, "NULL"),
     period: default!(Option<&str>, "'last_30_days'"),
@@ -592,6 +594,8 @@ static CATEGORIES: Statement = Statement {
 /// the change. Errors: 22023 bad period or comparison; 42501 as above.
 #[pg_extern(stable, parallel_restricted)]
 #[search_path(pg_catalog, pg_temp)]
+// The row type is written out: pgrx reads the column names from the signature.
+#[allow(clippy::type_complexity)]
 fn category_breakdown(
     store_id: default!(Option<Uuid>, "NULL"),
     period: default!(Option<&str>, "'last_30_days'"),
@@ -742,6 +746,8 @@ static ALERTS: Statement = Statement {
 /// only products that sold). Errors: 22023 a threshold outside 1–365; 42501.
 #[pg_extern(stable, parallel_restricted)]
 #[search_path(pg_catalog, pg_temp)]
+// The row type is written out: pgrx reads the column names from the signature.
+#[allow(clippy::type_complexity)]
 fn inventory_alerts(
     store_id: default!(Option<Uuid>, "NULL"),
     min_days_of_cover: default!(Option<i32>, "14"),

@@ -16,6 +16,10 @@
 //! `zava.semantic_search_products($1)` in the per-call transaction, and the
 //! same function call alone (the query's embedding is computed in every call).
 //!
+//! Or `zava-bench tools <mcp-url> <token> <seconds> <c1,c2,…> <label> <tool> <args-json> <label> <tool> <args-json>`:
+//! two MCP tool calls through zava-mcp at each concurrency (calls/s, p50, p99)
+//! and how many times the first's throughput the second's is.
+//!
 //! Or `zava-bench sql <db-url> <seconds> <label> <fast-sql> <reference-sql> [<label> <fast> <reference> …]`:
 //! for each pair, calls/s and p50 of the fast query and of its plain-SQL
 //! reference over raw rows, whether their answers are identical, and the speed-up.
@@ -36,6 +40,8 @@ struct Target {
     sql: String,
     /// `sql` is a product-search query (the search subcommand).
     search: bool,
+    /// A tool call's name and arguments (the tools subcommand; MCP only).
+    tool: Option<(String, Value)>,
 }
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
@@ -58,6 +64,9 @@ async fn main() {
     if a.get(1).map(String::as_str) == Some("sql") {
         return sql_pairs(&a[2..]).await;
     }
+    if a.get(1).map(String::as_str) == Some("tools") {
+        return tool_pairs(&a[2..]).await;
+    }
     let search = a.get(1).map(String::as_str) == Some("search");
     let a: Vec<String> = if search { [&a[..1], &a[2..]].concat() } else { a };
     if a.len() != 9 {
@@ -74,6 +83,7 @@ async fn main() {
         raw_url: a[5].clone(),
         sql: a[8].clone(),
         search,
+        tool: None,
     });
     let seconds: f64 = a[6].parse().expect("seconds");
     let levels: Vec<usize> = a[7].split(',').map(|c| c.parse().expect("concurrency")).collect();
@@ -212,7 +222,9 @@ impl Worker {
     async fn call(&mut self, t: &Target, id: u64) -> Value {
         match self {
             Worker::Mcp { http, session } => {
-                let call = if t.search {
+                let call = if let Some((name, args)) = &t.tool {
+                    json!({"name": name, "arguments": args})
+                } else if t.search {
                     json!({"name": "semantic_search_products", "arguments": {"query_description": t.sql}})
                 } else {
                     json!({"name": "execute_sales_query", "arguments": {"postgresql_query": t.sql, "max_rows": 1000}})
@@ -325,5 +337,47 @@ async fn sql_pairs(a: &[String]) {
         if f_ans != r_ans {
             println!("    fast: {}\n    raw:  {}", &f_ans[..f_ans.len().min(300)], &r_ans[..r_ans.len().min(300)]);
         }
+    }
+}
+
+/// Two tool calls through MCP, each at every concurrency: calls/s, p50, p99,
+/// and the first's throughput over the second's.
+async fn tool_pairs(a: &[String]) {
+    if a.len() != 10 {
+        eprintln!(
+            "usage: zava-bench tools <mcp-url> <token> <seconds> <c1,c2,…> <label> <tool> <args-json> <label> <tool> <args-json>"
+        );
+        std::process::exit(2);
+    }
+    let seconds: f64 = a[2].parse().expect("seconds");
+    let levels: Vec<usize> = a[3].split(',').map(|c| c.parse().expect("concurrency")).collect();
+    let target = |name: &str, args: &str| {
+        Arc::new(Target {
+            mcp_url: a[0].clone(),
+            token: a[1].clone(),
+            gateway_url: String::new(),
+            principal: Uuid::nil(),
+            raw_url: String::new(),
+            sql: String::new(),
+            search: false,
+            tool: Some((name.to_string(), serde_json::from_str(args).expect("tool arguments are JSON"))),
+        })
+    };
+    let (first, second) = (target(&a[5], &a[6]), target(&a[8], &a[9]));
+    println!("{:>5} {:<48} {:>9} {:>9} {:>9}", "conc", "tool call", "calls/s", "p50 ms", "p99 ms");
+    for &c in &levels {
+        let mut rates = Vec::new();
+        for (label, t) in [(&a[4], &first), (&a[7], &second)] {
+            let o = run(t.clone(), Mode::Mcp, c, Duration::from_secs_f64(seconds)).await;
+            println!("{c:>5} {label:<48} {:>9.0} {:>9.2} {:>9.2}", o.calls_per_s, o.p50_ms, o.p99_ms);
+            rates.push(o);
+        }
+        println!(
+            "{c:>5}   ratio  {} / {}: throughput {:.1}×, p50 {:.1}× lower",
+            a[4],
+            a[7],
+            rates[0].calls_per_s / rates[1].calls_per_s,
+            rates[1].p50_ms / rates[0].p50_ms
+        );
     }
 }

@@ -43,12 +43,6 @@ impl Dec {
         self.units * pow10(scale - self.scale)
     }
 
-    /// `self - other` at the larger scale, as `numeric` subtraction.
-    pub fn sub(self, other: Dec) -> Dec {
-        let scale = self.scale.max(other.scale);
-        Dec { units: self.at_scale(scale) - other.at_scale(scale), scale }
-    }
-
     /// `round(100 * (self - base) / base, scale)`; None when `base` is zero.
     pub fn pct_change(self, base: Dec, scale: u32) -> Option<Dec> {
         let s = self.scale.max(base.scale);
@@ -85,6 +79,15 @@ impl Ord for Dec {
     fn cmp(&self, other: &Dec) -> Ordering {
         let s = self.scale.max(other.scale);
         self.at_scale(s).cmp(&other.at_scale(s))
+    }
+}
+
+/// `self - other` at the larger scale, as `numeric` subtraction.
+impl std::ops::Sub for Dec {
+    type Output = Dec;
+    fn sub(self, other: Dec) -> Dec {
+        let scale = self.scale.max(other.scale);
+        Dec { units: self.at_scale(scale) - other.at_scale(scale), scale }
     }
 }
 
@@ -148,8 +151,8 @@ mod tests {
 
     #[test]
     fn arithmetic_across_scales() {
-        assert_eq!(d("10.50").sub(d("3")).to_string(), "7.50");
-        assert_eq!(d("3").sub(d("10.5")), d("-7.50"));
+        assert_eq!((d("10.50") - d("3")).to_string(), "7.50");
+        assert_eq!(d("3") - d("10.5"), d("-7.50"));
         assert_eq!(d("110.00").pct_change(d("100"), 1).unwrap().to_string(), "10.0");
         assert_eq!(d("0").pct_change(d("0.00"), 1), None);
         assert_eq!(d("1").pct_of(d("3.00"), 2).unwrap().to_string(), "33.33");

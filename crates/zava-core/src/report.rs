@@ -132,7 +132,7 @@ pub fn store_performance(p: &Performance) -> Json {
         .zip(cmp.compared())
         .map(|((k, a), (_, b))| {
             let (absolute, pct) = match (a, b) {
-                (Some(a), Some(b)) => (Some(a.sub(b)), a.pct_change(b, 1)),
+                (Some(a), Some(b)) => (Some(a - b), a.pct_change(b, 1)),
                 _ => (None, None),
             };
             (k, Json::Obj(vec![("absolute", absolute.into()), ("pct", pct.into())]))
