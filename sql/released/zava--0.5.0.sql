@@ -290,7 +290,7 @@ AS 'MODULE_PATHNAME', 'assert_principal_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/analytics.rs:593
+-- zava_pg_ext/src/analytics.rs:595
 -- zava::analytics::category_breakdown
 CREATE  FUNCTION "category_breakdown"(
 	"store_id" uuid DEFAULT NULL, /* Option < Uuid > */
@@ -401,7 +401,7 @@ AS 'MODULE_PATHNAME', 'customer_set_union_count_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/demo.rs:301
+-- zava_pg_ext/src/demo.rs:302
 -- zava::demo::demo_principals
 CREATE  FUNCTION "demo_principals"() RETURNS TABLE (
 	"role_name" TEXT,  /* String */
@@ -586,6 +586,10 @@ AS 'MODULE_PATHNAME', 'rollups_paused_wrapper';
 -- period's unique customers is the size of the union of its months' and days'
 -- sets (zava.unique_customers_between).
 --
+-- Per customer (0.5.0): completed orders and spend per store, day (and month)
+-- and customer, so repeat customers and top spenders read (customers × days)
+-- rows, not orders and their lines. Added to like the sales rollups.
+--
 -- One limit: a single statement that changes both orders and their lines
 -- (data-modifying WITH) is refused when lines lose their order, and is not
 -- supported otherwise; use one statement per table.
@@ -696,6 +700,32 @@ CREATE TABLE retail.monthly_store_customers (
 );
 COMMENT ON TABLE retail.monthly_store_customers IS 'Customers with a completed order per store and calendar month, as a set of customer numbers; maintained by triggers';
 
+-- Orders and spend per customer (no foreign key to customers: a row left at
+-- zero by deleted orders must not keep the customer from being deleted).
+CREATE TABLE retail.daily_customer_sales (
+    store_id    uuid NOT NULL REFERENCES retail.stores,
+    day         date NOT NULL,
+    customer_id uuid NOT NULL,
+    orders      bigint NOT NULL DEFAULT 0,
+    spend       numeric(16,2) NOT NULL DEFAULT 0,
+    PRIMARY KEY (store_id, day, customer_id)
+);
+COMMENT ON TABLE retail.daily_customer_sales IS 'Completed orders and their revenue per store, business day and customer; maintained by triggers';
+
+CREATE TABLE retail.monthly_customer_sales (
+    store_id    uuid NOT NULL REFERENCES retail.stores,
+    month       date NOT NULL CHECK (extract(day FROM month) = 1),
+    customer_id uuid NOT NULL,
+    orders      bigint NOT NULL DEFAULT 0,
+    spend       numeric(16,2) NOT NULL DEFAULT 0,
+    PRIMARY KEY (store_id, month, customer_id)
+);
+COMMENT ON TABLE retail.monthly_customer_sales IS 'Completed orders and their revenue per store, calendar month and customer; maintained by triggers';
+-- Whole rows by (store, month): a period's buyers are read with an
+-- index-only scan.
+CREATE INDEX monthly_customer_sales_covering ON retail.monthly_customer_sales (store_id, month)
+    INCLUDE (customer_id, orders, spend);
+
 -- How a period [a, b) reads the rollups: whole months [m1, m2) from the
 -- monthly tables, the days [a, m1) and [m2, b) from the daily ones. A period
 -- with no whole month reads only days (m1 = m2 = b).
@@ -765,7 +795,7 @@ END
 $$;
 
 -- The upserts that add a delta — a query over (store_id, day, category_id,
--- product_id, orders, units, revenue, gross, discounts, cost) — to the rollups,
+-- product_id, orders, units, revenue, gross, discounts, cost, customer_id) — to the rollups,
 -- daily then monthly, each in key order. The trigger functions EXECUTE them
 -- themselves: transition tables are visible only inside the trigger function.
 CREATE FUNCTION zava.rollup_upserts(delta text) RETURNS text[]
@@ -797,7 +827,13 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
          GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (store_id, %2$s, product_id) DO UPDATE SET
             units = t.units + excluded.units, revenue = t.revenue + excluded.revenue,
-            cost = t.cost + excluded.cost$q$)) u(n, stmt)
+            cost = t.cost + excluded.cost$q$),
+        (4, $q$
+        INSERT INTO retail.%1$s_customer_sales AS t (store_id, %2$s, customer_id, orders, spend)
+        SELECT store_id, %3$s, customer_id, sum(orders), sum(revenue)
+          FROM (%4$s) d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
+        ON CONFLICT (store_id, %2$s, customer_id) DO UPDATE SET
+            orders = t.orders + excluded.orders, spend = t.spend + excluded.spend$q$)) u(n, stmt)
 $$;
 
 -- The signed contribution of order lines (a query over `lines` with a `sign`
@@ -808,7 +844,7 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT o.store_id, o.order_date AS day, p.category_id, l.product_id, 0::bigint AS orders,
                (l.sign * l.quantity)::bigint AS units, l.sign * l.line_total AS revenue,
                l.sign * l.quantity * l.unit_price AS gross, l.sign * l.discount_amount AS discounts,
-               l.sign * l.quantity * l.unit_cost AS cost
+               l.sign * l.quantity * l.unit_cost AS cost, o.customer_id
           FROM (%s) l
           JOIN retail.orders o ON o.store_id = l.store_id AND o.order_id = l.order_id
           JOIN retail.products p ON p.product_id = l.product_id
@@ -880,7 +916,7 @@ BEGIN
             customers = zava.customer_set_union_count(ARRAY[t.customer_set, excluded.customer_set]);
         delta := ($q$
             SELECT store_id, order_date AS day, NULL::uuid AS category_id, NULL::uuid AS product_id, 1::bigint AS orders, 0::bigint AS units,
-                   0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost
+                   0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost, customer_id
               FROM new_rows WHERE status = 'completed'$q$);
     ELSIF TG_OP = 'DELETE' THEN
         SELECT array_agg(store_id ORDER BY store_id, day), array_agg(day ORDER BY store_id, day) INTO stores, days
@@ -888,7 +924,7 @@ BEGIN
         -- Lines cannot outlive their order (ON DELETE RESTRICT): only the count changes.
         delta := ($q$
             SELECT store_id, order_date AS day, NULL::uuid AS category_id, NULL::uuid AS product_id, -1::bigint AS orders, 0::bigint AS units,
-                   0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost
+                   0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost, customer_id
               FROM old_rows WHERE status = 'completed'$q$);
     ELSE
         -- The days an order left or joined (a changed status, day, store or customer).
@@ -902,25 +938,29 @@ BEGIN
                   FROM old_rows o JOIN new_rows n USING (order_id)
                  WHERE n.status = 'completed'
                    AND (o.status, o.order_date, o.store_id, o.customer_id) IS DISTINCT FROM (n.status, n.order_date, n.store_id, n.customer_id)) k;
-        -- A changed status or business day moves the whole order: take out what
-        -- it counted for before, put in what it counts for now.
+        -- A changed status, business day, store or customer moves the whole
+        -- order: take out what it counted for before, put in what it counts
+        -- for now.
         delta := ($q$
             WITH changed AS (
-                SELECT o.store_id AS old_store, o.order_date AS old_day, o.status = 'completed' AS was,
-                       n.store_id AS new_store, n.order_date AS new_day, n.status = 'completed' AS is_now,
-                       n.order_id
+                SELECT o.store_id AS old_store, o.order_date AS old_day, o.customer_id AS old_customer,
+                       o.status = 'completed' AS was,
+                       n.store_id AS new_store, n.order_date AS new_day, n.customer_id AS new_customer,
+                       n.status = 'completed' AS is_now, n.order_id
                   FROM old_rows o JOIN new_rows n USING (order_id)
-                 WHERE (o.status, o.order_date, o.store_id) IS DISTINCT FROM (n.status, n.order_date, n.store_id)),
+                 WHERE (o.status, o.order_date, o.store_id, o.customer_id)
+                       IS DISTINCT FROM (n.status, n.order_date, n.store_id, n.customer_id)),
             sides AS (
-                SELECT old_store AS store_id, old_day AS day, order_id, -1 AS sign FROM changed WHERE was
+                SELECT old_store AS store_id, old_day AS day, old_customer AS customer_id, order_id, -1 AS sign
+                  FROM changed WHERE was
                 UNION ALL
-                SELECT new_store, new_day, order_id, 1 FROM changed WHERE is_now)
+                SELECT new_store, new_day, new_customer, order_id, 1 FROM changed WHERE is_now)
             SELECT s.store_id, s.day, NULL::uuid AS category_id, NULL::uuid AS product_id, s.sign::bigint AS orders, 0::bigint AS units,
-                   0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost
+                   0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost, s.customer_id
               FROM sides s
             UNION ALL
             SELECT s.store_id, s.day, p.category_id, l.product_id, 0, (s.sign * l.quantity)::bigint, s.sign * l.line_total,
-                   s.sign * l.quantity * l.unit_price, s.sign * l.discount_amount, s.sign * l.quantity * l.unit_cost
+                   s.sign * l.quantity * l.unit_price, s.sign * l.discount_amount, s.sign * l.quantity * l.unit_cost, s.customer_id
               FROM sides s
               JOIN retail.order_items l ON l.order_id = s.order_id
               JOIN retail.products p ON p.product_id = l.product_id$q$);
@@ -989,6 +1029,18 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
      WHERE o.status = 'completed' GROUP BY 1, 2
 $$;
 
+-- Orders and spend per store, day and customer as plain SQL over raw rows
+-- would compute them.
+CREATE FUNCTION zava.customer_sales_from_raw_rows() RETURNS TABLE (
+    store_id uuid, day date, customer_id uuid, orders bigint, spend numeric)
+LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT o.store_id, o.order_date, o.customer_id, count(*)::bigint, coalesce(sum(t.total), 0)
+      FROM retail.orders o
+      LEFT JOIN (SELECT l.store_id, l.order_id, sum(l.line_total) AS total
+                   FROM retail.order_items l GROUP BY 1, 2) t ON t.store_id = o.store_id AND t.order_id = o.order_id
+     WHERE o.status = 'completed' GROUP BY 1, 2, 3
+$$;
+
 -- Recomputes every rollup from raw rows and reports every difference.
 -- Administrators only (it must see every store).
 CREATE FUNCTION zava.verify_rollups() RETURNS jsonb
@@ -1038,6 +1090,14 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           FULL JOIN (SELECT * FROM retail.daily_store_customers WHERE customers <> 0 OR customer_set <> zava.customer_set('{}')) t
             ON t.store_id = r.store_id AND t.day = r.day
          WHERE (t.customers, t.customer_set) IS DISTINCT FROM (r.customers, r.customer_set)),
+    raw_customer_sales AS (SELECT * FROM zava.customer_sales_from_raw_rows()),
+    customer_sales_diff AS (
+        SELECT coalesce(r.store_id, t.store_id), coalesce(r.day, t.day), coalesce(r.customer_id, t.customer_id),
+               jsonb_build_object('orders', t.orders, 'spend', t.spend), jsonb_build_object('orders', r.orders, 'spend', r.spend)
+          FROM raw_customer_sales r
+          FULL JOIN (SELECT * FROM retail.daily_customer_sales WHERE (orders, spend) <> (0, 0)) t
+            ON t.store_id = r.store_id AND t.day = r.day AND t.customer_id = r.customer_id
+         WHERE (t.orders, t.spend) IS DISTINCT FROM (r.orders, r.spend)),
     -- The monthly rollups: each month's rows against the raw rows of its days
     -- (figures as jsonb, compared by value; sets by their bytes, which are
     -- equal exactly when the sets are).
@@ -1059,7 +1119,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT 'customers', store_id, date_trunc('month', day)::date, NULL::uuid,
                jsonb_build_object('customers', zava.customer_set_union_count(array_agg(customer_set)),
                                   'set_md5', md5(zava.customer_set_union_all(array_agg(customer_set))))
-          FROM raw_customers GROUP BY 2, 3),
+          FROM raw_customers GROUP BY 2, 3
+        UNION ALL
+        SELECT 'customer', store_id, date_trunc('month', day)::date, customer_id,
+               jsonb_build_object('orders', sum(orders), 'spend', sum(spend))
+          FROM raw_customer_sales GROUP BY 2, 3, 4),
     rollup_months AS (
         SELECT 'store' AS rollup, store_id, month, NULL::uuid AS key,
                jsonb_build_object('orders', orders, 'units', units, 'revenue', revenue, 'gross', gross,
@@ -1075,7 +1139,10 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         UNION ALL
         SELECT 'customers', store_id, month, NULL::uuid,
                jsonb_build_object('customers', customers, 'set_md5', md5(customer_set))
-          FROM retail.monthly_store_customers WHERE customers <> 0 OR customer_set <> zava.customer_set('{}')),
+          FROM retail.monthly_store_customers WHERE customers <> 0 OR customer_set <> zava.customer_set('{}')
+        UNION ALL
+        SELECT 'customer', store_id, month, customer_id, jsonb_build_object('orders', orders, 'spend', spend)
+          FROM retail.monthly_customer_sales WHERE (orders, spend) <> (0, 0)),
     month_diff AS (
         SELECT coalesce(r.store_id, t.store_id), coalesce(r.month, t.month), coalesce(r.key, t.key),
                jsonb_build_object('monthly', coalesce(r.rollup, t.rollup)) || coalesce(t.v, 'null'), r.v
@@ -1084,7 +1151,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
             ON t.rollup = r.rollup AND t.store_id = r.store_id AND t.month = r.month AND t.key IS NOT DISTINCT FROM r.key
          WHERE t.v IS DISTINCT FROM r.v),
     diffs AS (SELECT * FROM store_diff UNION ALL SELECT * FROM cat_diff UNION ALL SELECT * FROM product_diff
-              UNION ALL SELECT * FROM customer_diff UNION ALL SELECT * FROM month_diff)
+              UNION ALL SELECT * FROM customer_diff UNION ALL SELECT * FROM customer_sales_diff
+              UNION ALL SELECT * FROM month_diff)
     SELECT jsonb_build_object(
         'ok', NOT EXISTS (SELECT FROM diffs),
         'differences', (SELECT count(*) FROM diffs),
@@ -1092,6 +1160,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         'category_days', (SELECT count(*) FROM raw_cat),
         'product_days', (SELECT count(*) FROM raw_product),
         'customer_days', (SELECT count(*) FROM raw_customers),
+        'customer_sales_days', (SELECT count(*) FROM raw_customer_sales),
         'month_rows', (SELECT count(*) FROM raw_months),
         'first_differences', coalesce((SELECT jsonb_agg(to_jsonb(d)) FROM (SELECT * FROM diffs ORDER BY 1, 2, 3 LIMIT 20) d), '[]'))
 $$;
@@ -1108,6 +1177,8 @@ BEGIN
     DELETE FROM retail.monthly_category_sales;
     DELETE FROM retail.monthly_product_sales;
     DELETE FROM retail.monthly_store_customers;
+    DELETE FROM retail.daily_customer_sales;
+    DELETE FROM retail.monthly_customer_sales;
     -- One read of the raw rows feeds the three daily sales rollups.
     WITH raw AS MATERIALIZED (SELECT * FROM zava.rollups_from_raw_rows()),
     stores AS (
@@ -1123,6 +1194,8 @@ BEGIN
       FROM raw WHERE product_id IS NOT NULL;
     INSERT INTO retail.daily_store_customers (store_id, day, customers, customer_set)
     SELECT * FROM zava.customer_sets_from_raw_rows();
+    INSERT INTO retail.daily_customer_sales (store_id, day, customer_id, orders, spend)
+    SELECT * FROM zava.customer_sales_from_raw_rows();
     -- Months from the days just rebuilt (exact: sums and unions of exact rows).
     INSERT INTO retail.monthly_store_sales (store_id, month, orders, units, revenue, gross, discounts, cost)
     SELECT store_id, date_trunc('month', day)::date, sum(orders), sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
@@ -1137,6 +1210,9 @@ BEGIN
     SELECT store_id, month, zava.customer_set_union_count(ARRAY[s]), s
       FROM (SELECT store_id, date_trunc('month', day)::date AS month, zava.customer_set_union_all(array_agg(customer_set)) AS s
               FROM retail.daily_store_customers GROUP BY 1, 2) m;
+    INSERT INTO retail.monthly_customer_sales (store_id, month, customer_id, orders, spend)
+    SELECT store_id, date_trunc('month', day)::date, customer_id, sum(orders), sum(spend)
+      FROM retail.daily_customer_sales GROUP BY 1, 2, 3;
 END
 $$;
 
@@ -1147,10 +1223,12 @@ REVOKE EXECUTE ON FUNCTION zava.keep_customer_no() FROM PUBLIC;
 GRANT EXECUTE ON FUNCTION zava.verify_rollups(), zava.rebuild_rollups(), zava.recompute_customer_sets(uuid[], date[]) TO zava_admin;
 GRANT SELECT ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales,
     retail.daily_store_customers, retail.monthly_store_sales, retail.monthly_category_sales,
-    retail.monthly_product_sales, retail.monthly_store_customers TO zava_reader;
+    retail.monthly_product_sales, retail.monthly_store_customers,
+    retail.daily_customer_sales, retail.monthly_customer_sales TO zava_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales,
     retail.daily_store_customers, retail.monthly_store_sales, retail.monthly_category_sales,
-    retail.monthly_product_sales, retail.monthly_store_customers TO zava_admin;
+    retail.monthly_product_sales, retail.monthly_store_customers,
+    retail.daily_customer_sales, retail.monthly_customer_sales TO zava_admin;
 /* </end connected objects> */
 
 /* <begin connected objects> */
@@ -1610,7 +1688,7 @@ DECLARE
 BEGIN
     FOREACH t IN ARRAY ARRAY['orders', 'order_items', 'inventory', 'daily_store_sales', 'daily_category_sales', 'daily_product_sales',
                              'daily_store_customers', 'monthly_store_sales', 'monthly_category_sales', 'monthly_product_sales',
-                             'monthly_store_customers'] LOOP
+                             'monthly_store_customers', 'daily_customer_sales', 'monthly_customer_sales'] LOOP
         EXECUTE format('ALTER TABLE retail.%I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE retail.%I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY tenant_read ON retail.%I FOR SELECT TO PUBLIC

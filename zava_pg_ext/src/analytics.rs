@@ -640,21 +640,18 @@ fn category_breakdown(
 // customer_insights
 // ---------------------------------------------------------------------------
 
-/// The buyers of the period in the stores asked about (orders, spend, from
-/// raw orders: spend per customer has no rollup yet), and how many are new:
-/// the customers of the period's customer sets who are not in the sets of
-/// every earlier day in those stores, |before ∪ period| − |before|, exact.
-/// One row per top-five buyer (best spend first, as SQL orders it), each with
-/// the totals; one row of totals and NULLs when nobody bought.
+/// The buyers of the period in the stores asked about (orders and spend from
+/// the customer rollups), and how many are new: the customers of the
+/// period's customer sets who are not in the sets of every earlier day in
+/// those stores, |before ∪ period| − |before|, exact. One row per top-five
+/// buyer (best spend first, as SQL orders it), each with the totals; one row
+/// of totals and NULLs when nobody bought.
 static CUSTOMERS: Statement = Statement {
     sql: concat!(
         "WITH buyers AS (
-              SELECT o.customer_id, count(*) AS orders, sum(t.total) AS spend
-                FROM retail.orders o
-                JOIN LATERAL (SELECT sum(l.line_total) AS total FROM retail.order_items l
-                               WHERE l.store_id = o.store_id AND l.order_id = o.order_id) t ON true
-               WHERE o.store_id = ANY ($1) AND o.status = 'completed' AND o.order_date >= $2 AND o.order_date < $5
-               GROUP BY 1),
+              SELECT d.customer_id, sum(d.orders)::int8 AS orders, sum(d.spend) AS spend FROM (",
+        rollup!("customer_sales", "s.customer_id, s.orders, s.spend", "$2", "$3", "$4", "$5"),
+        ") d GROUP BY 1 HAVING sum(d.orders) > 0),
           totals AS (
               SELECT count(*) AS customers, count(*) FILTER (WHERE b.orders >= 2) AS repeat_customers,
                      coalesce(sum(b.orders), 0)::int8 AS orders
@@ -672,9 +669,8 @@ static CUSTOMERS: Statement = Statement {
           top AS (
               SELECT row_number() OVER (ORDER BY b.spend DESC, b.customer_id) AS pos, b.customer_id,
                      c.first_name || ' ' || c.last_name AS name, b.orders, (b.spend * 100)::int8 AS spend
-                FROM buyers b LEFT JOIN retail.customers c USING (customer_id)
-               ORDER BY b.spend DESC, b.customer_id
-               LIMIT 5)
+                FROM (SELECT * FROM buyers ORDER BY spend DESC, customer_id LIMIT 5) b
+                LEFT JOIN retail.customers c USING (customer_id))
           SELECT x.customers,
                  zava.customer_set_union_count(ARRAY[e.members, p.members]) - zava.customer_set_union_count(ARRAY[e.members]),
                  x.repeat_customers, x.orders, t.customer_id::text, t.name, t.orders, t.spend

@@ -190,11 +190,13 @@ mod tests {
             [
                 "customers",
                 "daily_category_sales",
+                "daily_customer_sales",
                 "daily_product_sales",
                 "daily_store_customers",
                 "daily_store_sales",
                 "inventory",
                 "monthly_category_sales",
+                "monthly_customer_sales",
                 "monthly_product_sales",
                 "monthly_store_customers",
                 "monthly_store_sales",

@@ -197,7 +197,7 @@ pub struct Buyer {
     pub customer_id: String,
     pub name: Option<String>,
     pub orders: i64,
-    /// NULL when its orders have no lines.
+    /// `None` when there is no figure (the rollups give 0 for orders without lines).
     pub spend: Option<i64>,
 }
 

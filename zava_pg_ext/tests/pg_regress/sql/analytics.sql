@@ -9,6 +9,7 @@
 \set check_cats 'WITH f AS (SELECT category, revenue, units FROM zava.category_breakdown(NULL, ''last_quarter'')), r AS (SELECT c.category_name, sum(l.line_total), sum(l.quantity)::bigint FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) JOIN retail.products p USING (product_id) JOIN retail.categories c USING (category_id) WHERE o.status = ''completed'' AND o.order_date >= ''2024-01-01'' AND o.order_date < ''2024-04-01'' GROUP BY 1) SELECT (SELECT count(*) FROM (SELECT * FROM f EXCEPT SELECT * FROM r) x) + (SELECT count(*) FROM (SELECT * FROM r EXCEPT SELECT * FROM f) y) AS category_differences, (SELECT round(sum(share_pct)) FROM zava.category_breakdown(NULL, ''last_quarter'')) AS shares_sum;'
 \set check_top 'WITH f AS (SELECT rank, sku, revenue FROM zava.top_products(NULL, ''ytd'', 10, ''revenue'')), r AS (SELECT row_number() OVER (ORDER BY sum(l.line_total) DESC, p.sku) AS rank, p.sku, sum(l.line_total) AS revenue FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) JOIN retail.products p USING (product_id) WHERE o.status = ''completed'' AND o.order_date >= ''2024-01-01'' AND o.order_date <= ''2024-06-30'' GROUP BY p.sku ORDER BY 1 LIMIT 10) SELECT (SELECT count(*) FROM (SELECT * FROM f EXCEPT SELECT * FROM r) x) AS top_product_differences, (SELECT count(*) FROM f) AS ranked;'
 \set check_customers 'WITH j AS (SELECT zava.customer_insights(NULL, ''ytd'') j), b AS (SELECT o.customer_id, count(*) AS n FROM retail.orders o WHERE o.status = ''completed'' AND o.order_date BETWEEN ''2024-01-01'' AND ''2024-06-30'' GROUP BY 1), f AS (SELECT customer_id, min(order_date) AS first_day FROM retail.orders WHERE status = ''completed'' GROUP BY 1) SELECT (j->>''customers'')::int = (SELECT count(*) FROM b) AS customers, (j->>''new_customers'')::int = (SELECT count(*) FROM b JOIN f USING (customer_id) WHERE f.first_day >= ''2024-01-01'') AS new_customers, (j->>''repeat_customers'')::int = (SELECT count(*) FROM b WHERE n >= 2) AS repeat_customers, (j->>''customers'')::int > 0 AS has_customers FROM j;'
+\set check_top_customers 'WITH j AS (SELECT zava.customer_insights(NULL, ''ytd'') j), t AS (SELECT (x->>''customer_id'')::uuid AS id, (x->>''orders'')::bigint AS orders, (x->>''spend'')::numeric AS spend FROM j, jsonb_array_elements(j->''top_customers'') x), r AS (SELECT o.customer_id AS id, count(*) AS orders, coalesce(sum(s.total), 0) AS spend FROM retail.orders o LEFT JOIN (SELECT store_id, order_id, sum(line_total) AS total FROM retail.order_items GROUP BY 1, 2) s USING (store_id, order_id) WHERE o.status = ''completed'' AND o.order_date BETWEEN ''2024-01-01'' AND ''2024-06-30'' GROUP BY 1 ORDER BY 3 DESC, 1 LIMIT 5) SELECT (SELECT count(*) FROM t) AS top_customers, (SELECT count(*) FROM (SELECT * FROM t EXCEPT SELECT * FROM r) x) AS top_customer_differences;'
 \c - head_office
 :pin
 \set per last_30_days
@@ -26,6 +27,7 @@
 :check_cats
 :check_top
 :check_customers
+:check_top_customers
 \c - eastside_manager
 :pin
 \set per ytd
@@ -36,6 +38,7 @@
 :check_cats
 :check_top
 :check_customers
+:check_top_customers
 SELECT zava.store_performance(NULL, 'ytd')->>'stores' AS stores;
 \c - seattle_manager
 :pin
@@ -50,6 +53,7 @@ SELECT zava.store_performance(NULL, 'ytd')->>'stores' AS stores;
 :check_cats
 :check_top
 :check_customers
+:check_top_customers
 -- A store manager asking about another store is refused, not answered empty.
 SELECT zava.store_performance('5a0a0000-0000-4000-8000-000000000003');
 \echo :LAST_ERROR_SQLSTATE

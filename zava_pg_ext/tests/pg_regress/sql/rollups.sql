@@ -102,6 +102,30 @@ $mix$;
 :verify
 SELECT (v->>'customer_days')::int > 1000 AS customer_days_checked FROM zava.verify_rollups() v;
 SELECT (v->>'month_rows')::int > 500 AS month_rows_checked FROM zava.verify_rollups() v;
+SELECT (v->>'customer_sales_days')::int > 1000 AS customer_sales_days_checked FROM zava.verify_rollups() v;
+-- orders and spend per customer equal raw rows after the mix (a period of partial months)
+SELECT count(*) AS customer_sales_differences FROM (
+    (SELECT customer_id, sum(orders) AS orders, sum(spend) AS spend FROM (
+        SELECT customer_id, orders, spend FROM retail.daily_customer_sales WHERE day >= DATE '2024-04-17' AND day < DATE '2024-05-01'
+        UNION ALL SELECT customer_id, orders, spend FROM retail.monthly_customer_sales WHERE month = DATE '2024-05-01') x
+      GROUP BY 1 HAVING sum(orders) > 0
+     EXCEPT
+     SELECT o.customer_id, count(*), coalesce(sum(t.total), 0) FROM retail.orders o
+       LEFT JOIN (SELECT order_id, sum(line_total) AS total FROM retail.order_items GROUP BY 1) t USING (order_id)
+      WHERE o.status = 'completed' AND o.order_date >= DATE '2024-04-17' AND o.order_date < DATE '2024-06-01' GROUP BY 1)
+    UNION ALL
+    (SELECT o.customer_id, count(*), coalesce(sum(t.total), 0) FROM retail.orders o
+       LEFT JOIN (SELECT order_id, sum(line_total) AS total FROM retail.order_items GROUP BY 1) t USING (order_id)
+      WHERE o.status = 'completed' AND o.order_date >= DATE '2024-04-17' AND o.order_date < DATE '2024-06-01' GROUP BY 1
+     EXCEPT
+     SELECT customer_id, sum(orders), sum(spend) FROM (
+        SELECT customer_id, orders, spend FROM retail.daily_customer_sales WHERE day >= DATE '2024-04-17' AND day < DATE '2024-05-01'
+        UNION ALL SELECT customer_id, orders, spend FROM retail.monthly_customer_sales WHERE month = DATE '2024-05-01') x
+      GROUP BY 1 HAVING sum(orders) > 0)) d;
+-- an order moved to another customer moves its order and spend (and both customers' sets)
+UPDATE retail.orders SET customer_id = (SELECT customer_id FROM retail.customers ORDER BY customer_id LIMIT 1)
+ WHERE order_id = (SELECT order_id FROM retail.orders WHERE status = 'completed' ORDER BY order_id LIMIT 1 OFFSET 7);
+:verify
 -- monthly rows: the mix moved orders across the April/May boundary; whole
 -- months read from them equal raw rows, and so does a period of partial months
 SELECT (SELECT sum(revenue) FROM zava.store_sales_between(ARRAY(SELECT store_id FROM retail.stores), DATE '2024-04-17', DATE '2024-06-05'))
@@ -118,6 +142,10 @@ UPDATE retail.monthly_product_sales SET units = units + 1
  WHERE (store_id, month, product_id) = (SELECT store_id, month, product_id FROM retail.monthly_product_sales ORDER BY 1, 2, 3 LIMIT 1);
 UPDATE retail.monthly_store_customers SET customer_set = zava.customer_set('{1}')
  WHERE (store_id, month) = (SELECT store_id, month FROM retail.monthly_store_customers WHERE customers > 1 ORDER BY 1, 2 LIMIT 1);
+UPDATE retail.monthly_customer_sales SET orders = orders + 1
+ WHERE (store_id, month, customer_id) = (SELECT store_id, month, customer_id FROM retail.monthly_customer_sales ORDER BY 1, 2, 3 LIMIT 1);
+UPDATE retail.daily_customer_sales SET spend = spend + 0.01
+ WHERE (store_id, day, customer_id) = (SELECT store_id, day, customer_id FROM retail.daily_customer_sales ORDER BY 1, 2, 3 LIMIT 1);
 SELECT v->>'differences' AS differences, (SELECT array_agg(DISTINCT d->'rollup'->>'monthly') FROM jsonb_array_elements(v->'first_differences') d) AS monthly
   FROM zava.verify_rollups() v;
 SELECT zava.rebuild_rollups();
@@ -134,6 +162,8 @@ SELECT count(*) > 0 AS order_counts_kept, sum(revenue) AS revenue_left FROM reta
 SELECT count(DISTINCT store_id) AS stores FROM retail.daily_store_sales;
 SELECT count(*) AS category_rows FROM retail.daily_category_sales WHERE store_id <> (SELECT store_id FROM retail.stores WHERE city = 'Seattle');
 SELECT count(DISTINCT store_id) AS customer_set_stores FROM retail.daily_store_customers;
+SELECT count(DISTINCT store_id) AS customer_sales_stores, (SELECT count(DISTINCT store_id) FROM retail.monthly_customer_sales) AS monthly_customer_sales_stores
+  FROM retail.daily_customer_sales;
 SELECT zava.verify_rollups();
 \echo :LAST_ERROR_SQLSTATE
 \c - visitor
