@@ -382,10 +382,10 @@ async def analytics_checks():
         check("analytics: a malformed store id is a VALIDATION_ERROR", r.is_error and error_of(r)["code"] == "VALIDATION_ERROR")
         r = await s.call_tool("get_store_performance", {"period": "last_quarter", "compare_to": "previous_year"})
         sc = r.structured_content or {}
-        direct = json.loads(psql_as("seattle_manager", "SELECT zava.store_performance(NULL, 'last_quarter', 'previous_year')"))
+        yoy = json.loads(psql_as("seattle_manager", "SELECT zava.store_performance(NULL, 'last_quarter', 'previous_year')"))
         check("analytics: compare_to previous_year reaches the SQL function (same comparison, same figures)",
-              not r.is_error and sc.get("compare_to") == "previous_year" and sc.get("previous") == direct["previous"]
-              and sc.get("previous_period") == direct["previous_period"], str(r.content)[:300])
+              not r.is_error and sc.get("compare_to") == "previous_year" and sc.get("previous") == yoy["previous"]
+              and sc.get("previous_period") == yoy["previous_period"], str(r.content)[:300])
         r = await s.call_tool("get_store_performance", {"compare_to": "last_decade"})
         check("analytics: an unknown compare_to is a VALIDATION_ERROR naming the valid ones",
               r.is_error and error_of(r)["sqlstate"] == "22023" and "previous_year" in error_of(r)["message"])
