@@ -38,7 +38,45 @@ thread_local! {
 
 /// Runs `stmt` with `args` and hands its rows to `read`. SQL errors propagate
 /// with their SQLSTATE; anything else is an internal error.
+///
+/// With generic plans: these statements read a few hundred to a few thousand
+/// rollup rows by (store, period) index scans whatever the parameters, so a
+/// plan made once serves every call; under the default `plan_cache_mode`
+/// Postgres would keep re-planning them (its generic-plan estimate for
+/// `store_id = ANY ($1)` is pessimistic), which costs as much as running
+/// them. The setting is scoped as a function's `SET` clause scopes it.
 fn run<R>(
+    stmt: &'static Statement,
+    args: &[DatumWithOid],
+    read: impl FnOnce(SpiTupleTable) -> Result<R, pgrx::spi::Error>,
+) -> R {
+    // SAFETY: the calls fmgr makes for a function's SET clause (fmgr.c,
+    // fmgr_security_definer): a new GUC nest level, the setting saved at it,
+    // and on return the level popped, restoring the caller's value. An error
+    // in between leaves the level to the (sub)transaction's abort, which pops
+    // it the same way. The name and value are valid C strings; a failure to
+    // set is an ERROR (elevel), never a silent half-state.
+    let level = unsafe {
+        let level = pg_sys::NewGUCNestLevel();
+        pg_sys::set_config_option(
+            c"plan_cache_mode".as_ptr(),
+            c"force_generic_plan".as_ptr(),
+            pg_sys::GucContext::PGC_USERSET,
+            pg_sys::GucSource::PGC_S_SESSION,
+            pg_sys::GucAction::GUC_ACTION_SAVE,
+            true,
+            PgLogLevel::ERROR as i32,
+            false,
+        );
+        level
+    };
+    let answer = run_planned(stmt, args, read);
+    // SAFETY: pops exactly the level pushed above (see there).
+    unsafe { pg_sys::AtEOXact_GUC(true, level) };
+    answer
+}
+
+fn run_planned<R>(
     stmt: &'static Statement,
     args: &[DatumWithOid],
     read: impl FnOnce(SpiTupleTable) -> Result<R, pgrx::spi::Error>,

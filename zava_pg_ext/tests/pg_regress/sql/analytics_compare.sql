@@ -82,3 +82,22 @@ SELECT * FROM zava.period_comparison('last_quarter', 'infinity', 'previous_year'
 SELECT * FROM zava.period_comparison(NULL, '2024-06-30');
 \echo :LAST_ERROR_SQLSTATE
 \set VERBOSITY default
+-- The analytics plan their statements generically for the call only: the
+-- caller's plan_cache_mode is back afterwards, after an error too.
+SET plan_cache_mode = force_custom_plan;
+SELECT count(*) > 0 AS answered FROM zava.top_products(NULL, 'last_quarter', 5, 'revenue', 'previous_year');
+SHOW plan_cache_mode;
+-- (a malformed as-of date fails inside the first statement the call runs)
+BEGIN;
+SAVEPOINT before_error;
+SET LOCAL zava.as_of_date = 'not a date';
+SELECT zava.store_performance(NULL, 'last_quarter');
+ROLLBACK TO SAVEPOINT before_error;
+SHOW plan_cache_mode;
+COMMIT;
+SET zava.as_of_date = 'not a date';
+SELECT zava.customer_insights(NULL, 'last_quarter');
+SHOW plan_cache_mode;
+:pin
+RESET plan_cache_mode;
+SHOW plan_cache_mode;
