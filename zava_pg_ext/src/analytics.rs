@@ -142,6 +142,18 @@ fn periods(period: Option<&str>, as_of: Date, compare_to: Option<&str>) -> Perio
         .unwrap_or_else(|e| raise_hint(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, e, PERIOD_HINT))
 }
 
+/// A period and its comparison against an as-of date given by the caller
+/// (`period_range`, `period_comparison`): both required, the date finite.
+fn periods_at(period: Option<&str>, as_of: Option<Date>, compare_to: Option<&str>) -> Periods {
+    let (Some(period), Some(as_of)) = (period, as_of) else {
+        raise(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "period and as_of must not be NULL");
+    };
+    if !as_of.is_finite() {
+        invalid("the as-of date must be finite");
+    }
+    periods(Some(period), as_of, compare_to)
+}
+
 /// A date of a resolved period (periods lie between 1900 and 2199).
 fn date(day: i32) -> Date {
     // SAFETY: every day number here comes from a period that
@@ -220,13 +232,7 @@ fn period_range(
         name!(previous_label, String),
     ),
 > {
-    let (Some(period), Some(as_of)) = (period, as_of) else {
-        raise(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "period and as_of must not be NULL");
-    };
-    if !as_of.is_finite() {
-        invalid("the as-of date must be finite");
-    }
-    let p = periods(Some(period), as_of, None);
+    let p = periods_at(period, as_of, None);
     let r = p.current;
     TableIterator::once((date(r.start), date(r.end), r.days(), date(p.compare.start), p.label))
 }
@@ -251,13 +257,7 @@ fn period_comparison(
         name!(compare_label, String),
     ),
 > {
-    let (Some(period), Some(as_of)) = (period, as_of) else {
-        raise(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "period and as_of must not be NULL");
-    };
-    if !as_of.is_finite() {
-        invalid("the as-of date must be finite");
-    }
-    let p = periods(Some(period), as_of, compare_to);
+    let p = periods_at(period, as_of, compare_to);
     let (r, c) = (p.current, p.compare);
     TableIterator::once((date(r.start), date(r.end), r.days(), date(c.start), date(c.end), c.days(), p.label))
 }
@@ -335,6 +335,9 @@ static CATEGORY_SUMS: Statement = Statement {
     args: &[UUIDS, DATE, DATE, DATE, DATE, DATE, DATE, DATE, DATE],
 };
 
+/// The answer's five best products by revenue. Not top_products' statement
+/// with k = 5: that one also sums margins, joins categories and ranks with a
+/// window, which cost store_performance 1.1 ms of its 3.5 (measured).
 static TOP_FIVE: Statement = Statement {
     sql: concat!(
         "SELECT pr.product_name, pr.sku, (x.revenue * 100)::int8, x.units::int8
