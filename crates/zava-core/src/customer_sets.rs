@@ -9,7 +9,7 @@
 
 use std::fmt;
 
-use roaring::RoaringBitmap;
+use roaring::{MultiOps, RoaringBitmap};
 
 /// Bytes that are not a serialised customer set.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -69,12 +69,11 @@ pub fn union(a: &[u8], b: &[u8]) -> Result<Vec<u8>, NotASet> {
     Ok(write(set))
 }
 
+// Roaring's multi-way union: containers are widened to bitmaps once and
+// merged in place, where a fold of pairwise `|=` re-merges sorted arrays
+// for every set (store_performance, head office, a quarter: 24 sets).
 fn union_of<'a>(sets: impl IntoIterator<Item = &'a [u8]>) -> Result<RoaringBitmap, NotASet> {
-    let mut all = RoaringBitmap::new();
-    for bytes in sets {
-        all |= read(bytes)?;
-    }
-    Ok(all)
+    sets.into_iter().map(read).union()
 }
 
 /// The union of stored sets, stored (the empty set for none).
