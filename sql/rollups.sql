@@ -159,6 +159,48 @@ COMMENT ON TABLE retail.monthly_customer_sales IS 'Completed orders and their re
 CREATE INDEX monthly_customer_sales_covering ON retail.monthly_customer_sales (store_id, month)
     INCLUDE (customer_id, orders, spend);
 
+-- Whole rows by (store, day) (0.6.0): a period's days are index-only range
+-- scans instead of heap visits scattered over the table.
+CREATE INDEX daily_category_sales_covering ON retail.daily_category_sales (store_id, day)
+    INCLUDE (category_id, units, revenue, gross, discounts, cost);
+CREATE INDEX daily_product_sales_covering ON retail.daily_product_sales (store_id, day)
+    INCLUDE (product_id, units, revenue, cost);
+CREATE INDEX daily_customer_sales_covering ON retail.daily_customer_sales (store_id, day)
+    INCLUDE (customer_id, orders, spend);
+
+-- Chain-wide product sales (0.6.0): per business day (and month) and product
+-- across every store, so head office ranks products over (products × days)
+-- rows instead of (stores × products × days). Kept by the same triggers as
+-- the per-store rollups, after them and in key order. They hold chain totals,
+-- so only a principal who sees every store reads them (zava.sees_every_store();
+-- see sql/security.sql); everyone else ranks from the per-store rows.
+-- Concurrent writers in different stores now share these rows' locks for the
+-- products they sell, until they commit.
+CREATE TABLE retail.daily_chain_product_sales (
+    day        date NOT NULL,
+    product_id uuid NOT NULL REFERENCES retail.products,
+    units      bigint NOT NULL DEFAULT 0,
+    revenue    numeric(16,2) NOT NULL DEFAULT 0,
+    cost       numeric(16,2) NOT NULL DEFAULT 0,
+    PRIMARY KEY (day, product_id)
+);
+COMMENT ON TABLE retail.daily_chain_product_sales IS 'Completed sales per business day and product across every store (head office only); maintained by triggers';
+
+CREATE TABLE retail.monthly_chain_product_sales (
+    month      date NOT NULL CHECK (extract(day FROM month) = 1),
+    product_id uuid NOT NULL REFERENCES retail.products,
+    units      bigint NOT NULL DEFAULT 0,
+    revenue    numeric(16,2) NOT NULL DEFAULT 0,
+    cost       numeric(16,2) NOT NULL DEFAULT 0,
+    PRIMARY KEY (month, product_id)
+);
+COMMENT ON TABLE retail.monthly_chain_product_sales IS 'Completed sales per calendar month and product across every store (head office only); maintained by triggers';
+-- Whole rows by day or month: a period's rows are index-only range scans.
+CREATE INDEX daily_chain_product_sales_covering ON retail.daily_chain_product_sales (day)
+    INCLUDE (product_id, units, revenue, cost);
+CREATE INDEX monthly_chain_product_sales_covering ON retail.monthly_chain_product_sales (month)
+    INCLUDE (product_id, units, revenue, cost);
+
 -- How a period [a, b) reads the rollups: whole months [m1, m2) from the
 -- monthly tables, the days [a, m1) and [m2, b) from the daily ones. A period
 -- with no whole month reads only days (m1 = m2 = b).
@@ -266,7 +308,15 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT store_id, %3$s, customer_id, sum(orders), sum(revenue)
           FROM (%4$s) d GROUP BY 1, 2, 3 ORDER BY 1, 2, 3
         ON CONFLICT (store_id, %2$s, customer_id) DO UPDATE SET
-            orders = t.orders + excluded.orders, spend = t.spend + excluded.spend$q$)) u(n, stmt)
+            orders = t.orders + excluded.orders, spend = t.spend + excluded.spend$q$),
+        (5, $q$
+        INSERT INTO retail.%1$s_chain_product_sales AS t (%2$s, product_id, units, revenue, cost)
+        SELECT %3$s, product_id, sum(units), sum(revenue), sum(cost)
+          FROM (%4$s) d WHERE product_id IS NOT NULL
+         GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (%2$s, product_id) DO UPDATE SET
+            units = t.units + excluded.units, revenue = t.revenue + excluded.revenue,
+            cost = t.cost + excluded.cost$q$)) u(n, stmt)
 $$;
 
 -- The signed contribution of order lines (a query over `lines` with a `sign`
@@ -583,9 +633,32 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           FULL JOIN rollup_months t
             ON t.rollup = r.rollup AND t.store_id = r.store_id AND t.month = r.month AND t.key IS NOT DISTINCT FROM r.key
          WHERE t.v IS DISTINCT FROM r.v),
+    -- The chain-wide product rows against every store's raw rows, by day and
+    -- by month (no store: the first column is NULL).
+    raw_chain AS (
+        SELECT day, product_id, sum(units) AS units, sum(revenue) AS revenue, sum(cost) AS cost
+          FROM raw_product GROUP BY 1, 2),
+    chain_diff AS (
+        SELECT NULL::uuid, coalesce(r.day, t.day), coalesce(r.product_id, t.product_id),
+               jsonb_build_object('chain', 'daily', 'units', t.units, 'revenue', t.revenue, 'cost', t.cost),
+               jsonb_build_object('units', r.units, 'revenue', r.revenue, 'cost', r.cost)
+          FROM raw_chain r
+          FULL JOIN (SELECT * FROM retail.daily_chain_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
+            ON t.day = r.day AND t.product_id = r.product_id
+         WHERE (t.units, t.revenue, t.cost) IS DISTINCT FROM (r.units, r.revenue, r.cost)
+        UNION ALL
+        SELECT NULL::uuid, coalesce(r.month, t.month), coalesce(r.product_id, t.product_id),
+               jsonb_build_object('chain', 'monthly', 'units', t.units, 'revenue', t.revenue, 'cost', t.cost),
+               jsonb_build_object('units', r.units, 'revenue', r.revenue, 'cost', r.cost)
+          FROM (SELECT date_trunc('month', day)::date AS month, product_id, sum(units) AS units,
+                       sum(revenue) AS revenue, sum(cost) AS cost
+                  FROM raw_chain GROUP BY 1, 2) r
+          FULL JOIN (SELECT * FROM retail.monthly_chain_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
+            ON t.month = r.month AND t.product_id = r.product_id
+         WHERE (t.units, t.revenue, t.cost) IS DISTINCT FROM (r.units, r.revenue, r.cost)),
     diffs AS (SELECT * FROM store_diff UNION ALL SELECT * FROM cat_diff UNION ALL SELECT * FROM product_diff
               UNION ALL SELECT * FROM customer_diff UNION ALL SELECT * FROM customer_sales_diff
-              UNION ALL SELECT * FROM month_diff)
+              UNION ALL SELECT * FROM month_diff UNION ALL SELECT * FROM chain_diff)
     SELECT jsonb_build_object(
         'ok', NOT EXISTS (SELECT FROM diffs),
         'differences', (SELECT count(*) FROM diffs),
@@ -595,6 +668,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         'customer_days', (SELECT count(*) FROM raw_customers),
         'customer_sales_days', (SELECT count(*) FROM raw_customer_sales),
         'month_rows', (SELECT count(*) FROM raw_months),
+        'chain_product_days', (SELECT count(*) FROM raw_chain),
         'first_differences', coalesce((SELECT jsonb_agg(to_jsonb(d)) FROM (SELECT * FROM diffs ORDER BY 1, 2, 3 LIMIT 20) d), '[]'))
 $$;
 
@@ -612,7 +686,9 @@ BEGIN
     DELETE FROM retail.monthly_store_customers;
     DELETE FROM retail.daily_customer_sales;
     DELETE FROM retail.monthly_customer_sales;
-    -- One read of the raw rows feeds the three daily sales rollups.
+    DELETE FROM retail.daily_chain_product_sales;
+    DELETE FROM retail.monthly_chain_product_sales;
+    -- One read of the raw rows feeds the four daily sales rollups.
     WITH raw AS MATERIALIZED (SELECT * FROM zava.rollups_from_raw_rows()),
     stores AS (
         INSERT INTO retail.daily_store_sales (store_id, day, orders, units, revenue, gross, discounts, cost)
@@ -621,10 +697,14 @@ BEGIN
     categories AS (
         INSERT INTO retail.daily_category_sales (store_id, day, category_id, units, revenue, gross, discounts, cost)
         SELECT store_id, day, category_id, sum(units), sum(revenue), sum(gross), sum(discounts), sum(cost)
-          FROM raw WHERE category_id IS NOT NULL GROUP BY 1, 2, 3)
-    INSERT INTO retail.daily_product_sales (store_id, day, product_id, units, revenue, cost)
-    SELECT store_id, day, product_id, units, revenue, cost
-      FROM raw WHERE product_id IS NOT NULL;
+          FROM raw WHERE category_id IS NOT NULL GROUP BY 1, 2, 3),
+    products AS (
+        INSERT INTO retail.daily_product_sales (store_id, day, product_id, units, revenue, cost)
+        SELECT store_id, day, product_id, units, revenue, cost
+          FROM raw WHERE product_id IS NOT NULL)
+    INSERT INTO retail.daily_chain_product_sales (day, product_id, units, revenue, cost)
+    SELECT day, product_id, sum(units), sum(revenue), sum(cost)
+      FROM raw WHERE product_id IS NOT NULL GROUP BY 1, 2;
     INSERT INTO retail.daily_store_customers (store_id, day, customers, customer_set)
     SELECT * FROM zava.customer_sets_from_raw_rows();
     INSERT INTO retail.daily_customer_sales (store_id, day, customer_id, orders, spend)
@@ -646,6 +726,9 @@ BEGIN
     INSERT INTO retail.monthly_customer_sales (store_id, month, customer_id, orders, spend)
     SELECT store_id, date_trunc('month', day)::date, customer_id, sum(orders), sum(spend)
       FROM retail.daily_customer_sales GROUP BY 1, 2, 3;
+    INSERT INTO retail.monthly_chain_product_sales (month, product_id, units, revenue, cost)
+    SELECT date_trunc('month', day)::date, product_id, sum(units), sum(revenue), sum(cost)
+      FROM retail.daily_chain_product_sales GROUP BY 1, 2;
 END
 $$;
 
@@ -657,8 +740,10 @@ GRANT EXECUTE ON FUNCTION zava.verify_rollups(), zava.rebuild_rollups(), zava.re
 GRANT SELECT ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales,
     retail.daily_store_customers, retail.monthly_store_sales, retail.monthly_category_sales,
     retail.monthly_product_sales, retail.monthly_store_customers,
-    retail.daily_customer_sales, retail.monthly_customer_sales TO zava_reader;
+    retail.daily_customer_sales, retail.monthly_customer_sales,
+    retail.daily_chain_product_sales, retail.monthly_chain_product_sales TO zava_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales,
     retail.daily_store_customers, retail.monthly_store_sales, retail.monthly_category_sales,
     retail.monthly_product_sales, retail.monthly_store_customers,
-    retail.daily_customer_sales, retail.monthly_customer_sales TO zava_admin;
+    retail.daily_customer_sales, retail.monthly_customer_sales,
+    retail.daily_chain_product_sales, retail.monthly_chain_product_sales TO zava_admin;

@@ -23,6 +23,22 @@ BEGIN
 END
 $policies$;
 
+-- Chain-wide rollups (no store column) hold totals over every store: only a
+-- principal who sees every store (head office) reads them.
+DO $policies$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['daily_chain_product_sales', 'monthly_chain_product_sales'] LOOP
+        EXECUTE format('ALTER TABLE retail.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE retail.%I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY tenant_read ON retail.%I FOR SELECT TO PUBLIC
+                            USING ((SELECT zava.sees_every_store()))', t);
+        EXECUTE format('CREATE POLICY admin_all ON retail.%I FOR ALL TO zava_admin USING (true) WITH CHECK (true)', t);
+    END LOOP;
+END
+$policies$;
+
 -- A store manager sees the customers of their store and those who ordered
 -- there (the EXISTS reads orders under the caller's own RLS).
 ALTER TABLE retail.customers ENABLE ROW LEVEL SECURITY;

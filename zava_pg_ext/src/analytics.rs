@@ -102,22 +102,25 @@ fn run_planned<R>(
 const UUIDS: pg_sys::Oid = pg_sys::UUIDARRAYOID;
 const DATE: pg_sys::Oid = pg_sys::DATEOID;
 
-static SCOPE: Statement = Statement { sql: "SELECT zava.current_store_ids(), zava.as_of_date()", args: &[] };
+static SCOPE: Statement =
+    Statement { sql: "SELECT zava.current_store_ids(), zava.as_of_date(), zava.sees_every_store()", args: &[] };
 
 /// The stores a question is about — all the caller may see (`store_id` NULL)
-/// or one of them; any other store is an error, not an empty answer — and the
-/// as-of date (`zava.as_of_date()`).
-fn scope(store_id: Option<Uuid>) -> (Vec<Uuid>, Date) {
-    let (visible, as_of) = run(&SCOPE, &[], |t| {
+/// or one of them; any other store is an error, not an empty answer — the
+/// as-of date (`zava.as_of_date()`), and whether the question is about every
+/// store of the chain (head office asking about all its stores), which the
+/// chain-wide rollups answer with fewer rows.
+fn scope(store_id: Option<Uuid>) -> (Vec<Uuid>, Date, bool) {
+    let (visible, as_of, every) = run(&SCOPE, &[], |t| {
         let row = t.first();
-        Ok((row.get::<Vec<Uuid>>(1)?.unwrap_or_default(), row.get::<Date>(2)?))
+        Ok((row.get::<Vec<Uuid>>(1)?.unwrap_or_default(), row.get::<Date>(2)?, row.get::<bool>(3)?.unwrap_or(false)))
     });
     let Some(as_of) = as_of.filter(Date::is_finite) else {
         raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "the as-of date must be a finite date");
     };
     match store_id {
-        None => (visible, as_of),
-        Some(s) if visible.contains(&s) => (vec![s], as_of),
+        None => (visible, as_of, every),
+        Some(s) if visible.contains(&s) => (vec![s], as_of, false),
         Some(s) => raise_hint(
             PgSqlErrorCode::ERRCODE_INSUFFICIENT_PRIVILEGE,
             format!("store {s} is not one you may see"),
@@ -180,7 +183,10 @@ fn scope_args(stores: &[Uuid], r: Range) -> Vec<DatumWithOid<'static>> {
 
 /// The rows of a rollup pair over a period given as four parameters
 /// `[a, m1, m2, b)`: the monthly table's whole months and the daily table's
-/// other days, for the stores in `$1` (RLS applies as well).
+/// other days, for the stores in `$1` (RLS applies as well). The two runs of
+/// days are two branches, so each is one index-only range scan of the daily
+/// table's covering index (an `OR` of the two made a bitmap scan of the
+/// heap: head office's 30 days of categories, 1.8 ms instead of 0.5).
 macro_rules! rollup {
     ($table:literal, $cols:literal, $a:literal, $m1:literal, $m2:literal, $b:literal) => {
         concat!(
@@ -196,15 +202,51 @@ macro_rules! rollup {
             $cols,
             " FROM retail.daily_",
             $table,
-            " s WHERE s.store_id = ANY ($1) AND ((s.day >= ",
+            " s WHERE s.store_id = ANY ($1) AND s.day >= ",
             $a,
             " AND s.day < ",
             $m1,
-            ") OR (s.day >= ",
+            " UNION ALL SELECT ",
+            $cols,
+            " FROM retail.daily_",
+            $table,
+            " s WHERE s.store_id = ANY ($1) AND s.day >= ",
             $m2,
             " AND s.day < ",
-            $b,
-            "))"
+            $b
+        )
+    };
+}
+
+/// The same rows from the chain-wide rollups (every store, no store column;
+/// only head office may read them): `$1` is not read.
+macro_rules! chain_rollup {
+    ($table:literal, $cols:literal, $a:literal, $m1:literal, $m2:literal, $b:literal) => {
+        concat!(
+            "SELECT ",
+            $cols,
+            " FROM retail.monthly_chain_",
+            $table,
+            " s WHERE s.month >= ",
+            $m1,
+            " AND s.month < ",
+            $m2,
+            " UNION ALL SELECT ",
+            $cols,
+            " FROM retail.daily_chain_",
+            $table,
+            " s WHERE s.day >= ",
+            $a,
+            " AND s.day < ",
+            $m1,
+            " UNION ALL SELECT ",
+            $cols,
+            " FROM retail.daily_chain_",
+            $table,
+            " s WHERE s.day >= ",
+            $m2,
+            " AND s.day < ",
+            $b
         )
     };
 }
@@ -335,21 +377,28 @@ static CATEGORY_SUMS: Statement = Statement {
     args: &[UUIDS, DATE, DATE, DATE, DATE, DATE, DATE, DATE, DATE],
 };
 
-/// The answer's five best products by revenue. Not top_products' statement
-/// with k = 5: that one also sums margins, joins categories and ranks with a
+/// The answer's five best products by revenue, from the rollups `$src!`
+/// reads (`rollup` or `chain_rollup`). Not top_products' statement with
+/// k = 5: that one also sums margins, joins categories and ranks with a
 /// window, which cost store_performance 1.1 ms of its 3.5 (measured).
-static TOP_FIVE: Statement = Statement {
-    sql: concat!(
-        "SELECT pr.product_name, pr.sku, (x.revenue * 100)::int8, x.units::int8
-           FROM (SELECT d.product_id, sum(d.revenue) AS revenue, sum(d.units) AS units FROM (",
-        rollup!("product_sales", "s.product_id, s.units, s.revenue", "$2", "$3", "$4", "$5"),
-        ") d GROUP BY 1) x
-           JOIN retail.products pr USING (product_id)
-          ORDER BY x.revenue DESC, pr.sku
-          LIMIT 5"
-    ),
-    args: &[UUIDS, DATE, DATE, DATE, DATE],
-};
+macro_rules! top_five {
+    ($src:ident) => {
+        Statement {
+            sql: concat!(
+                "SELECT pr.product_name, pr.sku, (x.revenue * 100)::int8, x.units::int8
+                   FROM (SELECT d.product_id, sum(d.revenue) AS revenue, sum(d.units) AS units FROM (",
+                $src!("product_sales", "s.product_id, s.units, s.revenue", "$2", "$3", "$4", "$5"),
+                ") d GROUP BY 1) x
+                   JOIN retail.products pr USING (product_id)
+                  ORDER BY x.revenue DESC, pr.sku
+                  LIMIT 5"
+            ),
+            args: &[UUIDS, DATE, DATE, DATE, DATE],
+        }
+    };
+}
+static TOP_FIVE: Statement = top_five!(rollup);
+static TOP_FIVE_CHAIN: Statement = top_five!(chain_rollup);
 
 fn int(row: &pgrx::spi::SpiHeapTupleData, i: usize) -> Result<i64, pgrx::spi::Error> {
     Ok(row.get::<i64>(i)?.unwrap_or(0))
@@ -387,7 +436,7 @@ fn store_performance(
     period: default!(Option<&str>, "'last_30_days'"),
     compare_to: default!(Option<&str>, "'previous_period'"),
 ) -> JsonbText {
-    let (stores, as_of) = scope(store_id);
+    let (stores, as_of, every) = scope(store_id);
     let p = periods(period, as_of, compare_to);
     let (r, c) = (p.current, p.compare);
     let current = period_sums(&stores, r);
@@ -397,7 +446,7 @@ fn store_performance(
     let categories = run(&CATEGORY_SUMS, &cat_args, |t| {
         t.map(|row| Ok(CategorySums { name: text(&row, 1)?, current: int(&row, 2)?, compare: int(&row, 3)? })).collect()
     });
-    let products = run(&TOP_FIVE, &scope_args(&stores, r), |t| {
+    let products = run(if every { &TOP_FIVE_CHAIN } else { &TOP_FIVE }, &scope_args(&stores, r), |t| {
         t.map(|row| {
             Ok(ProductSums { name: text(&row, 1)?, sku: text(&row, 2)?, revenue: int(&row, 3)?, units: int(&row, 4)? })
         })
@@ -457,7 +506,7 @@ fn sales_trend(
         name!(gross_margin, AnyNumeric),
     ),
 > {
-    let (stores, _) = scope(store_id);
+    let (stores, _, _) = scope(store_id);
     let granularity = match granularity {
         Some(g @ ("day" | "week" | "month")) => g,
         other => invalid(format!("unknown granularity \"{}\"; use one of day, week, month", other.unwrap_or("<NULL>"))),
@@ -495,18 +544,20 @@ fn sales_trend(
 /// Ranked by the chosen measure, ties by SKU (in the database's collation,
 /// which is why the ranking is the statement's `ORDER BY`), with each
 /// product's rank and revenue in the comparison period when `$7`.
-static TOP_PRODUCTS: Statement = Statement {
+macro_rules! top_products {
+    ($src:ident) => {
+        Statement {
     sql: concat!(
         "WITH now AS (SELECT d.product_id, sum(d.revenue) AS revenue, sum(d.units)::int8 AS units,
                              sum(d.revenue - d.cost) AS margin FROM (",
-        rollup!("product_sales", "s.product_id, s.units, s.revenue, s.cost", "$2", "$3", "$4", "$5"),
+        $src!("product_sales", "s.product_id, s.units, s.revenue, s.cost", "$2", "$3", "$4", "$5"),
         ") d GROUP BY 1),
               before AS (SELECT b.product_id, b.revenue,
                                 row_number() OVER (ORDER BY CASE $10 WHEN 'units' THEN b.units WHEN 'margin' THEN b.margin
                                                                      ELSE b.revenue END DESC, pr.sku) AS rank
                            FROM (SELECT d.product_id, sum(d.revenue) AS revenue, sum(d.units)::numeric AS units,
                                         sum(d.revenue - d.cost) AS margin FROM (",
-        rollup!("product_sales", "s.product_id, s.units, s.revenue, s.cost", "$6", "$7", "$8", "$9"),
+        $src!("product_sales", "s.product_id, s.units, s.revenue, s.cost", "$6", "$7", "$8", "$9"),
         ") d WHERE $11 GROUP BY 1) b
                            JOIN retail.products pr USING (product_id))
          SELECT row_number() OVER (ORDER BY CASE $10 WHEN 'units' THEN t.units::numeric WHEN 'margin' THEN t.margin
@@ -522,7 +573,11 @@ static TOP_PRODUCTS: Statement = Statement {
           LIMIT $12"
     ),
     args: &[UUIDS, DATE, DATE, DATE, DATE, DATE, DATE, DATE, DATE, pg_sys::TEXTOID, pg_sys::BOOLOID, pg_sys::INT4OID],
-};
+        }
+    };
+}
+static TOP_PRODUCTS: Statement = top_products!(rollup);
+static TOP_PRODUCTS_CHAIN: Statement = top_products!(chain_rollup);
 
 /// The k best-selling products of a period, ranked by revenue, units or
 /// margin; with `compare_to`, each one's revenue and rank in the comparison
@@ -554,7 +609,7 @@ fn top_products(
         name!(change_pct, Option<AnyNumeric>),
     ),
 > {
-    let (stores, as_of) = scope(store_id);
+    let (stores, as_of, every) = scope(store_id);
     let by = match by {
         Some(b @ ("revenue" | "units" | "margin")) => b,
         other => {
@@ -573,7 +628,7 @@ fn top_products(
     let mut args = scope_args(&stores, r);
     args.extend(period_args(c));
     args.extend([by.into(), compare_to.is_some().into(), k.into()]);
-    let rows: Vec<_> = run(&TOP_PRODUCTS, &args, |t| {
+    let rows: Vec<_> = run(if every { &TOP_PRODUCTS_CHAIN } else { &TOP_PRODUCTS }, &args, |t| {
         t.map(|row| {
             Ok((
                 int(&row, 1)?,
@@ -653,7 +708,7 @@ fn category_breakdown(
         name!(change_pct, Option<AnyNumeric>),
     ),
 > {
-    let (stores, as_of) = scope(store_id);
+    let (stores, as_of, _) = scope(store_id);
     let p = periods(period, as_of, compare_to);
     let (r, c) = (p.current, p.compare);
     let mut args = scope_args(&stores, r);
@@ -731,7 +786,7 @@ fn customer_insights(
     store_id: default!(Option<Uuid>, "NULL"),
     period: default!(Option<&str>, "'last_30_days'"),
 ) -> JsonbText {
-    let (stores, as_of) = scope(store_id);
+    let (stores, as_of, _) = scope(store_id);
     let p = periods(period, as_of, None);
     // Every earlier day: from the first day any period may start on.
     let (y, m, d) = analytics::FIRST_DAY;
@@ -801,7 +856,7 @@ fn inventory_alerts(
         name!(days_of_cover, AnyNumeric),
     ),
 > {
-    let (stores, as_of) = scope(store_id);
+    let (stores, as_of, _) = scope(store_id);
     let min = match min_days_of_cover {
         Some(m @ 1..=365) => m,
         other => invalid(format!(

@@ -225,6 +225,18 @@ fn current_store_ids() -> Vec<Uuid> {
     current().map(|i| i.stores.into_iter().map(Uuid::from_bytes).collect()).unwrap_or_default()
 }
 
+/// Whether the caller sees every store (head office): the policies of the
+/// chain-wide rollups, which hold totals over all stores, call this. False
+/// without an identity.
+///
+/// Definer rights: to read `zava.principals`; returns one boolean about the
+/// caller only.
+#[pg_extern(stable, parallel_restricted, security_definer)]
+#[search_path(pg_catalog, pg_temp)]
+fn sees_every_store() -> bool {
+    current().is_some_and(|i| i.kind == "head_office")
+}
+
 /// Seed-compatible: the stores the caller may see (same as `current_store_ids`).
 #[pg_extern(stable, parallel_restricted, security_definer)]
 #[search_path(pg_catalog, pg_temp)]

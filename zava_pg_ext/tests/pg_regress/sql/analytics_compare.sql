@@ -101,3 +101,31 @@ SHOW plan_cache_mode;
 :pin
 RESET plan_cache_mode;
 SHOW plan_cache_mode;
+-- Chain-wide product rollups (0.6.0). Head office's rankings read them: over
+-- a period of partial months (days from the daily tables at both ends) the
+-- ranking and store_performance's top five equal raw rows (the regional
+-- manager below runs the same check on the per-store rollups).
+\set raw_rank 'SELECT p.sku, sum(l.line_total) AS revenue, sum(l.quantity)::bigint AS units, row_number() OVER (ORDER BY sum(l.line_total) DESC, p.sku) AS rank FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) JOIN retail.products p USING (product_id) WHERE o.status = ''completed'' AND o.order_date >= DATE ''2024-04-17'' AND o.order_date < DATE ''2024-06-05'' GROUP BY p.sku'
+\set check_rank 'WITH f AS (SELECT rank, sku, revenue, units FROM zava.top_products(NULL, ''2024-04-17..2024-06-04'', 25)), r AS (' :raw_rank '), s AS (SELECT t->>''sku'' AS sku, (t->>''revenue'')::numeric AS revenue, (t->>''units'')::bigint AS units, n AS rank FROM zava.store_performance(NULL, ''2024-04-17..2024-06-04'') j, jsonb_array_elements(j->''top_products'') WITH ORDINALITY x(t, n)) SELECT (SELECT count(*) FROM f) AS ranked, (SELECT count(*) FROM f LEFT JOIN r USING (sku) WHERE (f.rank, f.revenue, f.units) IS DISTINCT FROM (r.rank, r.revenue, r.units)) AS ranking_differences, (SELECT count(*) FROM s) AS top_five, (SELECT count(*) FROM s LEFT JOIN r USING (sku) WHERE (s.rank, s.revenue, s.units) IS DISTINCT FROM (r.rank, r.revenue, r.units)) AS top_five_differences;'
+\c - head_office
+:pin
+SELECT zava.sees_every_store() AS sees_every_store, (SELECT count(*) > 0 FROM retail.daily_chain_product_sales) AS reads_daily_chain,
+       (SELECT count(*) > 0 FROM retail.monthly_chain_product_sales) AS reads_monthly_chain;
+:check_rank
+\c - eastside_manager
+:pin
+:check_rank
+-- Chain totals are head office's alone: a regional manager, a store manager
+-- and a login without a principal read no chain rows, directly or through the
+-- gate, and their rankings come from their own stores' rows.
+SELECT zava.sees_every_store() AS sees_every_store, (SELECT count(*) FROM retail.daily_chain_product_sales) AS daily_chain_rows,
+       (SELECT count(*) FROM retail.monthly_chain_product_sales) AS monthly_chain_rows,
+       zava.safe_query('SELECT * FROM retail.monthly_chain_product_sales')->>'row_count' AS through_the_gate;
+\c - seattle_manager
+:pin
+SELECT zava.sees_every_store() AS sees_every_store, (SELECT count(*) FROM retail.daily_chain_product_sales) AS daily_chain_rows,
+       (SELECT count(*) FROM retail.monthly_chain_product_sales) AS monthly_chain_rows,
+       zava.safe_query('SELECT sum(revenue) FROM retail.daily_chain_product_sales')->'rows' AS chain_sum_through_the_gate;
+\c - visitor
+SELECT zava.sees_every_store() AS sees_every_store, (SELECT count(*) FROM retail.daily_chain_product_sales) AS daily_chain_rows,
+       (SELECT count(*) FROM retail.monthly_chain_product_sales) AS monthly_chain_rows;

@@ -140,6 +140,16 @@ SELECT v->>'differences' AS differences, (SELECT array_agg(DISTINCT d->'rollup'-
   FROM zava.verify_rollups() v;
 SELECT zava.rebuild_rollups();
 :verify
+-- and wrong chain-wide rows, a day's and a month's (0.6.0)
+UPDATE retail.daily_chain_product_sales SET revenue = revenue + 1
+ WHERE (day, product_id) = (SELECT day, product_id FROM retail.daily_chain_product_sales ORDER BY 1, 2 LIMIT 1);
+UPDATE retail.monthly_chain_product_sales SET units = units - 1
+ WHERE (month, product_id) = (SELECT month, product_id FROM retail.monthly_chain_product_sales ORDER BY 1, 2 LIMIT 1);
+SELECT v->>'differences' AS differences, (v->>'chain_product_days')::int > 1000 AS chain_days_checked,
+       (SELECT array_agg(d->'rollup'->>'chain' ORDER BY d->'rollup'->>'chain') FROM jsonb_array_elements(v->'first_differences') d) AS chain
+  FROM zava.verify_rollups() v;
+SELECT zava.rebuild_rollups();
+:verify
 -- a store with no sales has no rollup rows, not wrong ones
 SELECT count(*) AS rows_for_a_store_without_sales FROM retail.daily_store_sales
  WHERE store_id NOT IN (SELECT DISTINCT store_id FROM retail.orders WHERE status = 'completed');
