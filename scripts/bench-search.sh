@@ -31,7 +31,7 @@ psql_at zava -c "SET client_min_messages = warning" -c "ALTER EXTENSION zava UPD
 
 TOKEN="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKEN}=${SEATTLE}" ZAVA_LOG=warn \
-    "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "${LISTEN}" --pool-max 16 > "${DIR}/bridge.log" 2>&1 &
+    "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "${LISTEN}" --pool-max 16 --cache-ttl-s 0 > "${DIR}/bridge.log" 2>&1 &
 BRIDGE=$!
 until curl -sf -o /dev/null "http://${LISTEN}/readyz"; do sleep 0.01; done
 echo "== product search as seattle_manager (mode raw: the SQL function alone; direct: the bridge's transaction; mcp: the tool)"

@@ -20,7 +20,7 @@ install_extension release
 cluster_init "${DIR}" "${P}" fast
 cluster_start "${DIR}"
 BRIDGE=""
-trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null; cluster_stop "${DIR}"' EXIT
+trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null; [ -n "${CACHED:-}" ] && kill "${CACHED}" 2>/dev/null; cluster_stop "${DIR}"' EXIT
 psql_admin() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${P}/$1" -XqAt -v ON_ERROR_STOP=1 -c "$2"; }
 # A database made by an older build of the extension (no product rollup yet) is made again.
 stale() { ! psql_admin "$1" "SELECT to_regclass('retail.daily_product_sales') IS NOT NULL" 2>/dev/null | grep -q t; }
@@ -43,7 +43,7 @@ TOKEN="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 t0=$(date +%s.%N)
 DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKEN}=${HEAD_OFFICE}" ZAVA_LOG=warn \
     "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "${LISTEN}" --pool-max 32 \
-    --max-concurrent-per-principal 64 > "${DIR}/bridge.log" 2>&1 &
+    --max-concurrent-per-principal 64 --cache-ttl-s 0 > "${DIR}/bridge.log" 2>&1 &
 BRIDGE=$!
 until curl -sf -o /dev/null "http://${LISTEN}/readyz"; do sleep 0.01; done
 t1=$(date +%s.%N)
@@ -64,6 +64,17 @@ RAW_QUARTER="SELECT s.store_name, sum(oi.line_total) AS revenue FROM retail.orde
 "${ZAVA_ROOT}/target/release/zava-bench" tools "http://${LISTEN}/mcp" "${TOKEN}" "${SECONDS_EACH}" 1,8 \
     "get_store_performance (whole answer)" get_store_performance '{"period": "2026-07-01..2026-09-30"}' \
     "execute_sales_query (raw quarter by store)" execute_sales_query "{\"postgresql_query\": \"${RAW_QUARTER}\", \"max_rows\": 1000}"
+echo; echo "== the same two questions through a bridge with the result cache on (default 30 s): repeated questions are answered from it"
+CACHED_LISTEN="127.0.0.1:$(( ${LISTEN##*:} + 1 ))"
+DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKEN}=${HEAD_OFFICE}" ZAVA_LOG=warn \
+    "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "${CACHED_LISTEN}" --pool-max 32 \
+    --max-concurrent-per-principal 64 --cache-sales-queries > "${DIR}/bridge-cached.log" 2>&1 &
+CACHED=$!
+until curl -sf -o /dev/null "http://${CACHED_LISTEN}/readyz"; do sleep 0.01; done
+"${ZAVA_ROOT}/target/release/zava-bench" tools "http://${CACHED_LISTEN}/mcp" "${TOKEN}" "${SECONDS_EACH}" 1,8 \
+    "get_store_performance (cached)" get_store_performance '{"period": "2026-07-01..2026-09-30"}' \
+    "execute_sales_query (raw quarter by store, cached)" execute_sales_query "{\"postgresql_query\": \"${RAW_QUARTER}\", \"max_rows\": 1000}"
+kill "${CACHED}"; wait "${CACHED}" 2>/dev/null
 echo
 echo "zava-mcp RSS after the runs: $(awk '/VmRSS/ {print $2, $3}' /proc/${BRIDGE}/status) (peak $(awk '/VmHWM/ {print $2, $3}' /proc/${BRIDGE}/status))"
 

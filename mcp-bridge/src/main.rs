@@ -3,6 +3,7 @@
 //! Each tool is one SQL function call made for the caller's principal
 //! (asserted in the database, then dropped to `zava_agent`); see docs/mcp.md.
 
+mod cache;
 mod config;
 mod db;
 mod errors;
@@ -21,6 +22,7 @@ use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
+use crate::cache::ResultCache;
 use crate::config::Tokens;
 use crate::db::{Db, DbConfig};
 use crate::metrics::Metrics;
@@ -118,6 +120,17 @@ struct Common {
     /// How long a call over its principal's limit waits before RATE_LIMITED, in ms.
     #[arg(long, env = "ZAVA_QUEUE_WAIT_MS", default_value_t = 1000, global = true)]
     queue_wait_ms: u64,
+    /// How long a tool's answer is kept for the same principal and arguments,
+    /// in seconds (0: no result cache). Bounds how stale an answer can be.
+    #[arg(long, env = "ZAVA_CACHE_TTL_S", default_value_t = 30, global = true)]
+    cache_ttl_s: u64,
+    /// Most memory the result cache holds, in MiB (answers weighed by their JSON size).
+    #[arg(long, env = "ZAVA_CACHE_MAX_MB", default_value_t = 64, global = true)]
+    cache_max_mb: u64,
+    /// Also cache execute_sales_query answers (off by default: free-form SQL,
+    /// answers up to max_rows).
+    #[arg(long, env = "ZAVA_CACHE_SALES_QUERIES", global = true)]
+    cache_sales_queries: bool,
 }
 
 /// The per-principal share of the pool: as configured (default half the
@@ -171,14 +184,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             "--max-concurrent-per-principal lowered below the pool size: one principal may not take every connection"
         );
     }
-    let state = Arc::new(State::new(
-        db.clone(),
-        metrics,
-        Duration::from_millis(c.slow_call_ms),
-        c.query_timeout_ms,
-        share,
-        Duration::from_millis(c.queue_wait_ms),
-    ));
+    let state = Arc::new(
+        State::new(
+            db.clone(),
+            metrics,
+            Duration::from_millis(c.slow_call_ms),
+            c.query_timeout_ms,
+            share,
+            Duration::from_millis(c.queue_wait_ms),
+        )
+        .with_cache(ResultCache::new(
+            Duration::from_secs(c.cache_ttl_s),
+            c.cache_max_mb.saturating_mul(1 << 20),
+            c.cache_sales_queries,
+        )),
+    );
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
     tokio::spawn({

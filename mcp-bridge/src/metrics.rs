@@ -38,6 +38,12 @@ pub struct Metrics {
     pub principal_queue: Gauge,
     /// Time calls wait for a pooled connection.
     pub pool_wait: Histogram,
+    /// Result cache: answers served from it, calls that had to ask the
+    /// database, and what it holds.
+    pub cache_hits: Counter,
+    pub cache_misses: Counter,
+    pub cache_entries: Gauge,
+    pub cache_bytes: Gauge,
 }
 
 impl Metrics {
@@ -59,6 +65,12 @@ impl Metrics {
         );
         let pool_wait = latency_histogram();
         registry.register("pool_wait_seconds", "Time calls wait for a pooled connection", pool_wait.clone());
+        let (cache_hits, cache_misses) = (Counter::default(), Counter::default());
+        let (cache_entries, cache_bytes) = (Gauge::default(), Gauge::default());
+        registry.register("cache_hits", "Tool calls answered from the result cache", cache_hits.clone());
+        registry.register("cache_misses", "Cacheable tool calls the database answered", cache_misses.clone());
+        registry.register("cache_entries", "Answers in the result cache", cache_entries.clone());
+        registry.register("cache_bytes", "Size of the answers in the result cache", cache_bytes.clone());
         Metrics {
             registry: Arc::new(registry),
             calls,
@@ -68,6 +80,10 @@ impl Metrics {
             pool_waiting,
             principal_queue,
             pool_wait,
+            cache_hits,
+            cache_misses,
+            cache_entries,
+            cache_bytes,
         }
     }
 

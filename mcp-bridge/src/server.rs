@@ -23,6 +23,7 @@ use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
+use crate::cache::ResultCache;
 use crate::db::{Db, Failure};
 use crate::errors::{Code, ToolFailure};
 use crate::metrics::Metrics;
@@ -41,6 +42,8 @@ pub struct State {
     pub queue_wait: Duration,
     permits: Mutex<HashMap<Uuid, Arc<Semaphore>>>,
     next_call: AtomicU64,
+    /// Answers per principal, tool and arguments (none when turned off).
+    cache: Option<ResultCache>,
 }
 
 impl State {
@@ -61,7 +64,14 @@ impl State {
             queue_wait,
             permits: Mutex::default(),
             next_call: AtomicU64::new(1),
+            cache: None,
         }
+    }
+
+    /// With a result cache (`None`: without).
+    pub fn with_cache(mut self, cache: Option<ResultCache>) -> Self {
+        self.cache = cache;
+        self
     }
 
     /// One of the principal's share of calls at once: at once if free, else
@@ -279,6 +289,7 @@ impl Zava {
         self.call(
             "get_current_utc_date",
             &ctx,
+            None,
             "SELECT jsonb_build_object('utc_date', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD'), \
              'utc_datetime', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
             &[],
@@ -295,8 +306,14 @@ impl Zava {
         Parameters(args): Parameters<SchemaArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<TableSchemas>, CallToolResult> {
-        self.call("get_multiple_table_schemas", &ctx, "SELECT zava.describe_tables($1::text[])", &[&args.table_names])
-            .await
+        self.call(
+            "get_multiple_table_schemas",
+            &ctx,
+            Some(format!("{args:?}")),
+            "SELECT zava.describe_tables($1::text[])",
+            &[&args.table_names],
+        )
+        .await
     }
 
     #[tool(
@@ -310,9 +327,11 @@ impl Zava {
     ) -> Result<Json<QueryResult>, CallToolResult> {
         let max_rows = args.max_rows.unwrap_or(100);
         let timeout = self.state.query_timeout_ms;
+        let cached = self.state.cache.as_ref().is_some_and(|c| c.sales_queries).then(|| format!("{args:?}"));
         self.call(
             "execute_sales_query",
             &ctx,
+            cached,
             "SELECT zava.safe_query($1, $2, $3)",
             &[&args.postgresql_query, &max_rows, &timeout],
         )
@@ -331,6 +350,7 @@ impl Zava {
         self.call(
             "semantic_search_products",
             &ctx,
+            Some(format!("{a:?}")),
             "SELECT zava.semantic_search_products($1, $2, $3, $4, $5)",
             &[
                 &a.query_description,
@@ -355,6 +375,7 @@ impl Zava {
         self.call(
             "get_store_performance",
             &ctx,
+            Some(format!("{a:?}")),
             "SELECT zava.store_performance($1::text::uuid, coalesce($2::text, 'last_30_days'), coalesce($3::text, 'previous_period'))",
             &[&a.store_id, &a.period, &a.compare_to],
         )
@@ -370,7 +391,7 @@ impl Zava {
         Parameters(a): Parameters<TrendArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Rows>, CallToolResult> {
-        self.call("get_sales_trend", &ctx,
+        self.call("get_sales_trend", &ctx, Some(format!("{a:?}")),
             "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.sales_trend($1::text::uuid, $2::text::date, $3::text::date, coalesce($4::text, 'day')) t",
             &[&a.store_id, &a.from_date, &a.to_date, &a.granularity]).await
     }
@@ -384,7 +405,7 @@ impl Zava {
         Parameters(a): Parameters<TopProductsArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Rows>, CallToolResult> {
-        self.call("get_top_products", &ctx,
+        self.call("get_top_products", &ctx, Some(format!("{a:?}")),
             "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.top_products($1::text::uuid, coalesce($2::text, 'last_30_days'), coalesce($3::int4, 10), coalesce($4::text, 'revenue'), $5::text) t",
             &[&a.store_id, &a.period, &a.k, &a.by, &a.compare_to]).await
     }
@@ -398,7 +419,7 @@ impl Zava {
         Parameters(a): Parameters<CompareArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Rows>, CallToolResult> {
-        self.call("get_category_breakdown", &ctx,
+        self.call("get_category_breakdown", &ctx, Some(format!("{a:?}")),
             "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.category_breakdown($1::text::uuid, coalesce($2::text, 'last_30_days'), $3::text) t",
             &[&a.store_id, &a.period, &a.compare_to]).await
     }
@@ -415,6 +436,7 @@ impl Zava {
         self.call(
             "get_customer_insights",
             &ctx,
+            Some(format!("{a:?}")),
             "SELECT zava.customer_insights($1::text::uuid, coalesce($2::text, 'last_30_days'))",
             &[&a.store_id, &a.period],
         )
@@ -430,7 +452,7 @@ impl Zava {
         Parameters(a): Parameters<InventoryArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Rows>, CallToolResult> {
-        self.call("get_inventory_alerts", &ctx,
+        self.call("get_inventory_alerts", &ctx, Some(format!("{a:?}")),
             "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.inventory_alerts($1::text::uuid, coalesce($2::int4, 14)) t",
             &[&a.store_id, &a.min_days_of_cover]).await
     }
@@ -445,15 +467,18 @@ impl Zava {
             .or(self.default_principal)
     }
 
-    /// One tool call: principal, concurrency permit, the SQL call, metrics, log.
+    /// One tool call: principal, cached answer or concurrency permit and the
+    /// SQL call, metrics, log. `cached` is the call's normalised arguments when
+    /// its answer may be cached (`None`: never).
     async fn call<T: DeserializeOwned>(
         &self,
         tool: &'static str,
         ctx: &RequestContext<RoleServer>,
+        cached: Option<String>,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<Json<T>, CallToolResult> {
-        self.call_logged(tool, ctx, sql, params).await.map(Json).map_err(|f| failure_result(&f))
+        self.call_logged(tool, ctx, cached, sql, params).await.map(Json).map_err(|f| failure_result(&f))
     }
 
     /// `call` without the MCP wrapping: the answer or the failure (a cancelled
@@ -462,13 +487,14 @@ impl Zava {
         &self,
         tool: &'static str,
         ctx: &RequestContext<RoleServer>,
+        cached: Option<String>,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
     ) -> Result<T, ToolFailure> {
         let started = Instant::now();
         let call_id = format!("{:08x}", self.state.next_call.fetch_add(1, Ordering::Relaxed));
         let principal = self.principal(ctx);
-        let outcome = self.call_inner::<T>(principal, ctx, sql, params, &call_id).await;
+        let outcome = self.call_inner::<T>(principal, ctx, tool, cached, sql, params, &call_id).await;
         let elapsed = started.elapsed();
         let (label, code) = match &outcome {
             Ok(_) => ("ok", None),
@@ -486,10 +512,15 @@ impl Zava {
         outcome.map_err(|f| f.unwrap_or_else(|| ToolFailure::new(Code::Cancelled, "the call was cancelled", &call_id)))
     }
 
+    // The call's parts are passed as they are: grouping them in a struct for
+    // this one private function would only rename them.
+    #[allow(clippy::too_many_arguments)]
     async fn call_inner<T: DeserializeOwned>(
         &self,
         principal: Option<Uuid>,
         ctx: &RequestContext<RoleServer>,
+        tool: &'static str,
+        cached: Option<String>,
         sql: &str,
         params: &[&(dyn ToSql + Sync)],
         call_id: &str,
@@ -501,6 +532,16 @@ impl Zava {
                 call_id,
             )));
         };
+        // Only an answer the database gave this same principal, for the same
+        // tool and arguments, today (see cache.rs).
+        let cache = self.state.cache.as_ref().zip(cached);
+        if let Some((cache, args)) = &cache {
+            if let Some(value) = cache.get(principal, tool, args).await {
+                self.state.metrics.cache_hits.inc();
+                return Self::shaped(&value, call_id);
+            }
+            self.state.metrics.cache_misses.inc();
+        }
         let Some(_permit) = self.state.permit(principal).await else {
             let mut f = ToolFailure::new(
                 Code::RateLimited,
@@ -519,7 +560,22 @@ impl Zava {
             Err(Failure::Tool(f)) => return Err(Some(f)),
             Err(Failure::Cancelled) => return Err(None),
         };
-        serde_json::from_value(value).map_err(|e| {
+        let answer = Self::shaped(&value, call_id);
+        if let (Some((cache, args)), Ok(_)) = (cache, &answer) {
+            cache.insert(principal, tool, args, Arc::new(value)).await;
+            let (entries, bytes) = cache.size();
+            self.state.metrics.cache_entries.set(i64::try_from(entries).unwrap_or(i64::MAX));
+            self.state.metrics.cache_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        }
+        answer
+    }
+
+    /// The database's answer as the tool's result type (an answer of another
+    /// shape is logged and becomes a DATABASE_ERROR).
+    // The same error type as call_inner, whose result it is.
+    #[allow(clippy::result_large_err)]
+    fn shaped<T: DeserializeOwned>(value: &Value, call_id: &str) -> Result<T, Option<ToolFailure>> {
+        T::deserialize(value).map_err(|e| {
             tracing::error!(call_id, error = %e, "unexpected result shape");
             Some(ToolFailure::new(
                 Code::DatabaseError,
@@ -534,7 +590,13 @@ impl Zava {
         // The table is one of TABLES, so a failure is never "not found": say
         // what went wrong, with the same stable code a tool call would carry.
         match self
-            .call_logged::<TableSchemas>("read_resource", ctx, "SELECT zava.describe_tables($1::text[])", &[&names])
+            .call_logged::<TableSchemas>(
+                "read_resource",
+                ctx,
+                Some(table.to_string()),
+                "SELECT zava.describe_tables($1::text[])",
+                &[&names],
+            )
             .await
         {
             Ok(t) => Ok(serde_json::to_string_pretty(&t).expect("serialisable")),

@@ -680,12 +680,75 @@ async def search_checks():
                   r.content[0].text[:300] if r.content else "")
 
 
+def metric(text, name):
+    """The value of one unlabelled metric in a /metrics page (0 when absent)."""
+    for line in text.splitlines():
+        if line.startswith(name + " "):
+            return float(line.split()[1])
+    return 0.0
+
+
+async def cache_metrics():
+    async with httpx2.AsyncClient(timeout=10) as c:
+        m = await c.get(URL.replace("/mcp", "/metrics"), headers={"authorization": "Bearer " + os.environ["METRICS_TOKEN"]})
+        return {k: metric(m.text, "zava_mcp_cache_" + k) for k in ("hits_total", "misses_total", "entries", "bytes")}
+
+
+async def cache_checks():
+    """The result cache (30 s by default): an answer is reused only for the
+    same principal, tool and arguments; get_current_utc_date and
+    execute_sales_query (unless enabled) never come from it."""
+    args = {"period": "2024-04-01..2024-06-30", "compare_to": "previous_year"}
+    async with Http(os.environ["HEAD_OFFICE_TOKEN"]) as office, Http(os.environ["SEATTLE_TOKEN"]) as seattle:
+        before = await cache_metrics()
+        first = await office.call_tool("get_store_performance", args)
+        again = await office.call_tool("get_store_performance", dict(reversed(list(args.items()))))
+        after = await cache_metrics()
+        check("cache: the same question again (arguments in another order) is answered from the cache",
+              after["hits_total"] == before["hits_total"] + 1 and after["misses_total"] == before["misses_total"] + 1,
+              f"{before} → {after}")
+        check("cache: and the answer is the same", not first.is_error and first.structured_content == again.structured_content)
+        check("cache: /metrics says what it holds", after["entries"] >= 1 and after["bytes"] > 100, str(after))
+        theirs = await seattle.call_tool("get_store_performance", args)
+        after2 = await cache_metrics()
+        check("cache: another principal with the same arguments is not answered from it (a miss, not a hit)",
+              after2["hits_total"] == after["hits_total"] and after2["misses_total"] == after["misses_total"] + 1,
+              f"{after} → {after2}")
+        direct = json.loads(psql_as("seattle_manager", "SELECT zava.store_performance(NULL, '2024-04-01..2024-06-30', 'previous_year')"))
+        check("cache: and gets its own answer (one store, its own figures), not head office's",
+              theirs.structured_content.get("stores") == 1 and first.structured_content.get("stores") == 8
+              and theirs.structured_content.get("current") == direct["current"]
+              and theirs.structured_content.get("current") != first.structured_content.get("current"),
+              str(theirs.structured_content)[:200])
+        mine_again = await seattle.call_tool("get_store_performance", args)
+        check("cache: each principal's repeat is served from its own entry",
+              mine_again.structured_content == theirs.structured_content
+              and (await cache_metrics())["hits_total"] == after2["hits_total"] + 1)
+        m0 = await cache_metrics()
+        d1 = await office.call_tool("get_current_utc_date", {})
+        await asyncio.sleep(1.1)
+        d2 = await office.call_tool("get_current_utc_date", {})
+        await query(office, "SELECT count(*) FROM retail.stores")
+        await query(office, "SELECT count(*) FROM retail.stores")
+        m1 = await cache_metrics()
+        check("cache: get_current_utc_date and execute_sales_query are never cached (by default)",
+              m1["hits_total"] == m0["hits_total"] and m1["misses_total"] == m0["misses_total"]
+              and d1.structured_content["utc_datetime"] != d2.structured_content["utc_datetime"], f"{m0} → {m1}")
+        failed = await office.call_tool("get_store_performance", {"period": "not-a-period"})
+        failed_again = await office.call_tool("get_store_performance", {"period": "not-a-period"})
+        m2 = await cache_metrics()
+        check("cache: a failure is never stored (asked twice, the database answers twice)",
+              failed.is_error and failed_again.is_error and m2["hits_total"] == m1["hits_total"]
+              and m2["misses_total"] == m1["misses_total"] + 2, f"{m1} → {m2}")
+
+
 async def main():
     await http_checks()
     await session_and_origin_checks()
     await per_request_checks()
     await search_checks()
     await analytics_checks()
+    await cache_checks()
     await retry_check()
     await cancel_check()
     await stdio_checks()
