@@ -159,6 +159,28 @@ COMMENT ON TABLE retail.monthly_customer_sales IS 'Completed orders and their re
 CREATE INDEX monthly_customer_sales_covering ON retail.monthly_customer_sales (store_id, month)
     INCLUDE (customer_id, orders, spend);
 
+-- Buyers per store and day (and month), packed (0.6.0): one value holding
+-- every customer's completed orders and spend in whole cents (zava.buyers;
+-- zava.buyers_members unpacks it). customer_insights adds up a period's packs
+-- in memory instead of aggregating one row per customer; kept by the same
+-- triggers from the same deltas as the customer sales rows, checked against
+-- them by verify_rollups (buyers_days) and rebuilt from them.
+CREATE TABLE retail.daily_store_buyers (
+    store_id uuid NOT NULL REFERENCES retail.stores,
+    day      date NOT NULL,
+    buyers   bytea NOT NULL,
+    PRIMARY KEY (store_id, day)
+);
+COMMENT ON TABLE retail.daily_store_buyers IS 'Completed orders and spend of every customer per store and business day, packed (zava.buyers_members reads it); maintained by triggers';
+
+CREATE TABLE retail.monthly_store_buyers (
+    store_id uuid NOT NULL REFERENCES retail.stores,
+    month    date NOT NULL CHECK (extract(day FROM month) = 1),
+    buyers   bytea NOT NULL,
+    PRIMARY KEY (store_id, month)
+);
+COMMENT ON TABLE retail.monthly_store_buyers IS 'Completed orders and spend of every customer per store and calendar month, packed; maintained by triggers';
+
 -- Whole rows by (store, day) (0.6.0): a period's days are index-only range
 -- scans instead of heap visits scattered over the table.
 CREATE INDEX daily_category_sales_covering ON retail.daily_category_sales (store_id, day)
@@ -316,7 +338,14 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
          GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (%2$s, product_id) DO UPDATE SET
             units = t.units + excluded.units, revenue = t.revenue + excluded.revenue,
-            cost = t.cost + excluded.cost$q$)) u(n, stmt)
+            cost = t.cost + excluded.cost$q$),
+        (6, $q$
+        INSERT INTO retail.%1$s_store_buyers AS t (store_id, %2$s, buyers)
+        SELECT store_id, k, zava.buyers(array_agg(customer_id), array_agg(orders), array_agg(cents))
+          FROM (SELECT store_id, %3$s AS k, customer_id, sum(orders)::bigint AS orders, (sum(revenue) * 100)::bigint AS cents
+                  FROM (%4$s) d GROUP BY 1, 2, 3) c
+         GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (store_id, %2$s) DO UPDATE SET buyers = zava.buyers_merge(t.buyers, excluded.buyers)$q$)) u(n, stmt)
 $$;
 
 -- The signed contribution of order lines (a query over `lines` with a `sign`
@@ -656,9 +685,30 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           FULL JOIN (SELECT * FROM retail.monthly_chain_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
             ON t.month = r.month AND t.product_id = r.product_id
          WHERE (t.units, t.revenue, t.cost) IS DISTINCT FROM (r.units, r.revenue, r.cost)),
+    -- The packed buyers against the raw customer sales, by day and by month.
+    raw_buyers AS (
+        SELECT 'daily' AS grain, store_id, day AS k, customer_id, orders, spend
+          FROM raw_customer_sales WHERE (orders, spend) <> (0, 0)
+        UNION ALL
+        SELECT 'monthly', store_id, date_trunc('month', day)::date, customer_id, sum(orders), sum(spend)
+          FROM raw_customer_sales GROUP BY 2, 3, 4 HAVING (sum(orders), sum(spend)) <> (0, 0)),
+    packed_buyers AS (
+        SELECT 'daily' AS grain, b.store_id, b.day AS k, m.customer_id, m.orders, m.spend
+          FROM retail.daily_store_buyers b, zava.buyers_members(b.buyers) m
+        UNION ALL
+        SELECT 'monthly', b.store_id, b.month, m.customer_id, m.orders, m.spend
+          FROM retail.monthly_store_buyers b, zava.buyers_members(b.buyers) m),
+    buyers_diff AS (
+        SELECT coalesce(r.store_id, t.store_id), coalesce(r.k, t.k), coalesce(r.customer_id, t.customer_id),
+               jsonb_build_object('buyers', coalesce(r.grain, t.grain), 'orders', t.orders, 'spend', t.spend),
+               jsonb_build_object('orders', r.orders, 'spend', r.spend)
+          FROM raw_buyers r
+          FULL JOIN packed_buyers t
+            ON t.grain = r.grain AND t.store_id = r.store_id AND t.k = r.k AND t.customer_id = r.customer_id
+         WHERE (t.orders, t.spend) IS DISTINCT FROM (r.orders, r.spend)),
     diffs AS (SELECT * FROM store_diff UNION ALL SELECT * FROM cat_diff UNION ALL SELECT * FROM product_diff
               UNION ALL SELECT * FROM customer_diff UNION ALL SELECT * FROM customer_sales_diff
-              UNION ALL SELECT * FROM month_diff UNION ALL SELECT * FROM chain_diff)
+              UNION ALL SELECT * FROM month_diff UNION ALL SELECT * FROM chain_diff UNION ALL SELECT * FROM buyers_diff)
     SELECT jsonb_build_object(
         'ok', NOT EXISTS (SELECT FROM diffs),
         'differences', (SELECT count(*) FROM diffs),
@@ -669,6 +719,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         'customer_sales_days', (SELECT count(*) FROM raw_customer_sales),
         'month_rows', (SELECT count(*) FROM raw_months),
         'chain_product_days', (SELECT count(*) FROM raw_chain),
+        'buyers_days', (SELECT count(DISTINCT (store_id, k)) FROM raw_buyers WHERE grain = 'daily'),
         'first_differences', coalesce((SELECT jsonb_agg(to_jsonb(d)) FROM (SELECT * FROM diffs ORDER BY 1, 2, 3 LIMIT 20) d), '[]'))
 $$;
 
@@ -688,6 +739,8 @@ BEGIN
     DELETE FROM retail.monthly_customer_sales;
     DELETE FROM retail.daily_chain_product_sales;
     DELETE FROM retail.monthly_chain_product_sales;
+    DELETE FROM retail.daily_store_buyers;
+    DELETE FROM retail.monthly_store_buyers;
     -- One read of the raw rows feeds the four daily sales rollups.
     WITH raw AS MATERIALIZED (SELECT * FROM zava.rollups_from_raw_rows()),
     stores AS (
@@ -729,6 +782,12 @@ BEGIN
     INSERT INTO retail.monthly_chain_product_sales (month, product_id, units, revenue, cost)
     SELECT date_trunc('month', day)::date, product_id, sum(units), sum(revenue), sum(cost)
       FROM retail.daily_chain_product_sales GROUP BY 1, 2;
+    INSERT INTO retail.daily_store_buyers (store_id, day, buyers)
+    SELECT store_id, day, zava.buyers(array_agg(customer_id), array_agg(orders), array_agg((spend * 100)::bigint))
+      FROM retail.daily_customer_sales GROUP BY 1, 2;
+    INSERT INTO retail.monthly_store_buyers (store_id, month, buyers)
+    SELECT store_id, month, zava.buyers(array_agg(customer_id), array_agg(orders), array_agg((spend * 100)::bigint))
+      FROM retail.monthly_customer_sales GROUP BY 1, 2;
 END
 $$;
 
@@ -741,9 +800,11 @@ GRANT SELECT ON retail.daily_store_sales, retail.daily_category_sales, retail.da
     retail.daily_store_customers, retail.monthly_store_sales, retail.monthly_category_sales,
     retail.monthly_product_sales, retail.monthly_store_customers,
     retail.daily_customer_sales, retail.monthly_customer_sales,
-    retail.daily_chain_product_sales, retail.monthly_chain_product_sales TO zava_reader;
+    retail.daily_chain_product_sales, retail.monthly_chain_product_sales,
+    retail.daily_store_buyers, retail.monthly_store_buyers TO zava_reader;
 GRANT SELECT, INSERT, UPDATE, DELETE ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales,
     retail.daily_store_customers, retail.monthly_store_sales, retail.monthly_category_sales,
     retail.monthly_product_sales, retail.monthly_store_customers,
     retail.daily_customer_sales, retail.monthly_customer_sales,
-    retail.daily_chain_product_sales, retail.monthly_chain_product_sales TO zava_admin;
+    retail.daily_chain_product_sales, retail.monthly_chain_product_sales,
+    retail.daily_store_buyers, retail.monthly_store_buyers TO zava_admin;

@@ -1,11 +1,16 @@
--- zava 0.5.0 → 0.6.0: chain-wide product rollups, so head office ranks
--- products over (products × days) rows instead of (stores × products × days):
--- store_performance's top five and top_products read them when the question
--- is about every store of a caller who sees every store. The definitions are
--- exactly what a fresh 0.6.0 install generates (tests/e2e/upgrade.sh compares
--- the two catalogs). The new tables are filled from the per-store product
--- rollups (exact: sums of exact rows), then kept by the same triggers;
--- verify_rollups and rebuild_rollups cover them.
+-- zava 0.5.0 → 0.6.0: analytics at rollup speed for head office and for
+-- customer_insights. The definitions are exactly what a fresh 0.6.0 install
+-- generates (tests/e2e/upgrade.sh compares the two catalogs); the new rollups
+-- are filled from the rollups already there (exact: sums of exact rows), then
+-- kept by the same triggers; verify_rollups and rebuild_rollups cover them.
+--
+-- * Chain-wide product rollups (retail.daily_/monthly_chain_product_sales),
+--   readable only by a principal who sees every store (zava.sees_every_store):
+--   head office ranks products over (products × days) rows.
+-- * Packed buyers per store and day or month (retail.daily_/monthly_store_buyers,
+--   zava.buyers, zava.buyers_merge, zava.buyers_members): customer_insights
+--   adds up a period's packs instead of aggregating a row per customer.
+-- * Covering indexes on the daily category, product and customer rollups.
 
 -- Whole rows by (store, day) (0.6.0): a period's days are index-only range
 -- scans instead of heap visits scattered over the table.
@@ -16,8 +21,7 @@ CREATE INDEX daily_product_sales_covering ON retail.daily_product_sales (store_i
 CREATE INDEX daily_customer_sales_covering ON retail.daily_customer_sales (store_id, day)
     INCLUDE (customer_id, orders, spend);
 
--- Chain-wide product sales (0.6.0): per business day (and month) and product
--- across every store (see sql/rollups.sql).
+-- Chain-wide product sales (see sql/rollups.sql).
 CREATE TABLE retail.daily_chain_product_sales (
     day        date NOT NULL,
     product_id uuid NOT NULL REFERENCES retail.products,
@@ -43,11 +47,71 @@ CREATE INDEX daily_chain_product_sales_covering ON retail.daily_chain_product_sa
 CREATE INDEX monthly_chain_product_sales_covering ON retail.monthly_chain_product_sales (month)
     INCLUDE (product_id, units, revenue, cost);
 
+-- Packed buyers (see sql/rollups.sql).
+CREATE TABLE retail.daily_store_buyers (
+    store_id uuid NOT NULL REFERENCES retail.stores,
+    day      date NOT NULL,
+    buyers   bytea NOT NULL,
+    PRIMARY KEY (store_id, day)
+);
+COMMENT ON TABLE retail.daily_store_buyers IS 'Completed orders and spend of every customer per store and business day, packed (zava.buyers_members reads it); maintained by triggers';
+
+CREATE TABLE retail.monthly_store_buyers (
+    store_id uuid NOT NULL REFERENCES retail.stores,
+    month    date NOT NULL CHECK (extract(day FROM month) = 1),
+    buyers   bytea NOT NULL,
+    PRIMARY KEY (store_id, month)
+);
+COMMENT ON TABLE retail.monthly_store_buyers IS 'Completed orders and spend of every customer per store and calendar month, packed; maintained by triggers';
+
 CREATE  FUNCTION "sees_every_store"() RETURNS bool /* bool */
 STRICT STABLE SECURITY DEFINER PARALLEL RESTRICTED
 SET search_path TO pg_catalog, pg_temp
 LANGUAGE c /* Rust */
 AS 'MODULE_PATHNAME', 'sees_every_store_wrapper';
+
+CREATE  FUNCTION "buyers"(
+	"customer_ids" uuid[], /* Array < pgrx :: Uuid > */
+	"orders" bigint[], /* Array < i64 > */
+	"cents" bigint[] /* Array < i64 > */
+) RETURNS bytea /* Vec < u8 > */
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'buyers_wrapper';
+
+CREATE  FUNCTION "buyers_merge"(
+	"a" bytea, /* & [u8] */
+	"b" bytea /* & [u8] */
+) RETURNS bytea /* Vec < u8 > */
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'buyers_merge_wrapper';
+
+CREATE  FUNCTION "buyers_members"(
+	"pack" bytea /* & [u8] */
+) RETURNS TABLE (
+	"customer_id" uuid,  /* pgrx :: Uuid */
+	"orders" bigint,  /* i64 */
+	"spend" NUMERIC  /* pgrx :: AnyNumeric */
+)
+IMMUTABLE STRICT PARALLEL SAFE
+LANGUAGE c /* Rust */
+AS 'MODULE_PATHNAME', 'buyers_members_wrapper';
+
+-- Per-store rollups: a row is visible when its store is one of the caller's.
+DO $policies$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['daily_store_buyers', 'monthly_store_buyers'] LOOP
+        EXECUTE format('ALTER TABLE retail.%I ENABLE ROW LEVEL SECURITY', t);
+        EXECUTE format('ALTER TABLE retail.%I FORCE ROW LEVEL SECURITY', t);
+        EXECUTE format('CREATE POLICY tenant_read ON retail.%I FOR SELECT TO PUBLIC
+                            USING (store_id = ANY ((SELECT zava.current_store_ids())::uuid[]))', t);
+        EXECUTE format('CREATE POLICY admin_all ON retail.%I FOR ALL TO zava_admin USING (true) WITH CHECK (true)', t);
+    END LOOP;
+END
+$policies$;
 
 -- Chain-wide rollups (no store column) hold totals over every store: only a
 -- principal who sees every store (head office) reads them.
@@ -108,7 +172,14 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
          GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (%2$s, product_id) DO UPDATE SET
             units = t.units + excluded.units, revenue = t.revenue + excluded.revenue,
-            cost = t.cost + excluded.cost$q$)) u(n, stmt)
+            cost = t.cost + excluded.cost$q$),
+        (6, $q$
+        INSERT INTO retail.%1$s_store_buyers AS t (store_id, %2$s, buyers)
+        SELECT store_id, k, zava.buyers(array_agg(customer_id), array_agg(orders), array_agg(cents))
+          FROM (SELECT store_id, %3$s AS k, customer_id, sum(orders)::bigint AS orders, (sum(revenue) * 100)::bigint AS cents
+                  FROM (%4$s) d GROUP BY 1, 2, 3) c
+         GROUP BY 1, 2 ORDER BY 1, 2
+        ON CONFLICT (store_id, %2$s) DO UPDATE SET buyers = zava.buyers_merge(t.buyers, excluded.buyers)$q$)) u(n, stmt)
 $$;
 
 CREATE OR REPLACE FUNCTION zava.verify_rollups() RETURNS jsonb
@@ -241,9 +312,30 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           FULL JOIN (SELECT * FROM retail.monthly_chain_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
             ON t.month = r.month AND t.product_id = r.product_id
          WHERE (t.units, t.revenue, t.cost) IS DISTINCT FROM (r.units, r.revenue, r.cost)),
+    -- The packed buyers against the raw customer sales, by day and by month.
+    raw_buyers AS (
+        SELECT 'daily' AS grain, store_id, day AS k, customer_id, orders, spend
+          FROM raw_customer_sales WHERE (orders, spend) <> (0, 0)
+        UNION ALL
+        SELECT 'monthly', store_id, date_trunc('month', day)::date, customer_id, sum(orders), sum(spend)
+          FROM raw_customer_sales GROUP BY 2, 3, 4 HAVING (sum(orders), sum(spend)) <> (0, 0)),
+    packed_buyers AS (
+        SELECT 'daily' AS grain, b.store_id, b.day AS k, m.customer_id, m.orders, m.spend
+          FROM retail.daily_store_buyers b, zava.buyers_members(b.buyers) m
+        UNION ALL
+        SELECT 'monthly', b.store_id, b.month, m.customer_id, m.orders, m.spend
+          FROM retail.monthly_store_buyers b, zava.buyers_members(b.buyers) m),
+    buyers_diff AS (
+        SELECT coalesce(r.store_id, t.store_id), coalesce(r.k, t.k), coalesce(r.customer_id, t.customer_id),
+               jsonb_build_object('buyers', coalesce(r.grain, t.grain), 'orders', t.orders, 'spend', t.spend),
+               jsonb_build_object('orders', r.orders, 'spend', r.spend)
+          FROM raw_buyers r
+          FULL JOIN packed_buyers t
+            ON t.grain = r.grain AND t.store_id = r.store_id AND t.k = r.k AND t.customer_id = r.customer_id
+         WHERE (t.orders, t.spend) IS DISTINCT FROM (r.orders, r.spend)),
     diffs AS (SELECT * FROM store_diff UNION ALL SELECT * FROM cat_diff UNION ALL SELECT * FROM product_diff
               UNION ALL SELECT * FROM customer_diff UNION ALL SELECT * FROM customer_sales_diff
-              UNION ALL SELECT * FROM month_diff UNION ALL SELECT * FROM chain_diff)
+              UNION ALL SELECT * FROM month_diff UNION ALL SELECT * FROM chain_diff UNION ALL SELECT * FROM buyers_diff)
     SELECT jsonb_build_object(
         'ok', NOT EXISTS (SELECT FROM diffs),
         'differences', (SELECT count(*) FROM diffs),
@@ -254,6 +346,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         'customer_sales_days', (SELECT count(*) FROM raw_customer_sales),
         'month_rows', (SELECT count(*) FROM raw_months),
         'chain_product_days', (SELECT count(*) FROM raw_chain),
+        'buyers_days', (SELECT count(DISTINCT (store_id, k)) FROM raw_buyers WHERE grain = 'daily'),
         'first_differences', coalesce((SELECT jsonb_agg(to_jsonb(d)) FROM (SELECT * FROM diffs ORDER BY 1, 2, 3 LIMIT 20) d), '[]'))
 $$;
 
@@ -272,6 +365,8 @@ BEGIN
     DELETE FROM retail.monthly_customer_sales;
     DELETE FROM retail.daily_chain_product_sales;
     DELETE FROM retail.monthly_chain_product_sales;
+    DELETE FROM retail.daily_store_buyers;
+    DELETE FROM retail.monthly_store_buyers;
     -- One read of the raw rows feeds the four daily sales rollups.
     WITH raw AS MATERIALIZED (SELECT * FROM zava.rollups_from_raw_rows()),
     stores AS (
@@ -313,11 +408,19 @@ BEGIN
     INSERT INTO retail.monthly_chain_product_sales (month, product_id, units, revenue, cost)
     SELECT date_trunc('month', day)::date, product_id, sum(units), sum(revenue), sum(cost)
       FROM retail.daily_chain_product_sales GROUP BY 1, 2;
+    INSERT INTO retail.daily_store_buyers (store_id, day, buyers)
+    SELECT store_id, day, zava.buyers(array_agg(customer_id), array_agg(orders), array_agg((spend * 100)::bigint))
+      FROM retail.daily_customer_sales GROUP BY 1, 2;
+    INSERT INTO retail.monthly_store_buyers (store_id, month, buyers)
+    SELECT store_id, month, zava.buyers(array_agg(customer_id), array_agg(orders), array_agg((spend * 100)::bigint))
+      FROM retail.monthly_customer_sales GROUP BY 1, 2;
 END
 $$;
 
-GRANT SELECT ON retail.daily_chain_product_sales, retail.monthly_chain_product_sales TO zava_reader;
-GRANT SELECT, INSERT, UPDATE, DELETE ON retail.daily_chain_product_sales, retail.monthly_chain_product_sales TO zava_admin;
+GRANT SELECT ON retail.daily_chain_product_sales, retail.monthly_chain_product_sales,
+    retail.daily_store_buyers, retail.monthly_store_buyers TO zava_reader;
+GRANT SELECT, INSERT, UPDATE, DELETE ON retail.daily_chain_product_sales, retail.monthly_chain_product_sales,
+    retail.daily_store_buyers, retail.monthly_store_buyers TO zava_admin;
 
 INSERT INTO retail.daily_chain_product_sales (day, product_id, units, revenue, cost)
 SELECT day, product_id, sum(units), sum(revenue), sum(cost)
@@ -325,4 +428,11 @@ SELECT day, product_id, sum(units), sum(revenue), sum(cost)
 INSERT INTO retail.monthly_chain_product_sales (month, product_id, units, revenue, cost)
 SELECT date_trunc('month', day)::date, product_id, sum(units), sum(revenue), sum(cost)
   FROM retail.daily_chain_product_sales GROUP BY 1, 2;
-ANALYZE retail.daily_chain_product_sales, retail.monthly_chain_product_sales;
+INSERT INTO retail.daily_store_buyers (store_id, day, buyers)
+SELECT store_id, day, zava.buyers(array_agg(customer_id), array_agg(orders), array_agg((spend * 100)::bigint))
+  FROM retail.daily_customer_sales GROUP BY 1, 2;
+INSERT INTO retail.monthly_store_buyers (store_id, month, buyers)
+SELECT store_id, month, zava.buyers(array_agg(customer_id), array_agg(orders), array_agg((spend * 100)::bigint))
+  FROM retail.monthly_customer_sales GROUP BY 1, 2;
+ANALYZE retail.daily_chain_product_sales, retail.monthly_chain_product_sales, retail.daily_store_buyers,
+    retail.monthly_store_buyers;

@@ -113,7 +113,8 @@ fn generate_demo_data(
         "ANALYZE retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales,
              retail.daily_store_customers, retail.monthly_store_sales, retail.monthly_category_sales,
              retail.monthly_product_sales, retail.monthly_store_customers, retail.daily_customer_sales,
-             retail.monthly_customer_sales, retail.daily_chain_product_sales, retail.monthly_chain_product_sales",
+             retail.monthly_customer_sales, retail.daily_chain_product_sales, retail.monthly_chain_product_sales,
+             retail.daily_store_buyers, retail.monthly_store_buyers",
         &[],
     );
 

@@ -51,7 +51,10 @@ pgrx::extension_sql_file!(
         rollups::customer_set_union,
         rollups::customer_set_union_count,
         rollups::customer_set_union_all,
-        rollups::customer_set_members
+        rollups::customer_set_members,
+        rollups::buyers,
+        rollups::buyers_merge,
+        rollups::buyers_members
     ]
 );
 pgrx::extension_sql_file!(

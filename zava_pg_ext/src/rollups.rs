@@ -95,3 +95,49 @@ fn customer_set_members(set: &[u8]) -> Vec<i32> {
         Err(e) => not_a_set(e),
     }
 }
+
+fn buyers_error(e: impl std::fmt::Display) -> ! {
+    raise(PgSqlErrorCode::ERRCODE_INVALID_BINARY_REPRESENTATION, e.to_string())
+}
+
+/// Packed buyers (`zava_core::buyers`): per customer, orders and spend in
+/// whole cents, from three arrays of equal length (a customer given twice is
+/// added up; NULL elements are errors). Errors: 22023 arrays of different
+/// lengths or NULLs; 22003 a sum beyond 64 bits.
+#[pg_extern(immutable, parallel_safe, strict)]
+fn buyers(customer_ids: Array<pgrx::Uuid>, orders: Array<i64>, cents: Array<i64>) -> Vec<u8> {
+    if customer_ids.len() != orders.len() || orders.len() != cents.len() {
+        raise(
+            PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,
+            "customer_ids, orders and cents must have the same length",
+        );
+    }
+    let tallies = customer_ids.iter().zip(orders.iter()).zip(cents.iter()).map(|((id, o), c)| match (id, o, c) {
+        (Some(id), Some(orders), Some(cents)) => (*id.as_bytes(), zava_core::buyers::Tally { orders, cents }),
+        _ => raise(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, "packed buyers take no NULLs"),
+    });
+    zava_core::buyers::pack(tallies.collect::<Vec<_>>())
+        .unwrap_or_else(|e| raise(PgSqlErrorCode::ERRCODE_NUMERIC_VALUE_OUT_OF_RANGE, e.to_string()))
+}
+
+/// Two packs of buyers added up (a customer at zero orders and zero spend is
+/// dropped). Errors: 22P03 bytes that are not packed buyers; 22P03 a sum beyond
+/// 64 bits.
+#[pg_extern(immutable, parallel_safe, strict)]
+fn buyers_merge(a: &[u8], b: &[u8]) -> Vec<u8> {
+    zava_core::buyers::merge(a, b).unwrap_or_else(|e| buyers_error(e))
+}
+
+/// The customers of a pack of buyers, by id, with their orders and spend.
+/// Errors: 22P03.
+#[pg_extern(immutable, parallel_safe, strict)]
+#[allow(clippy::type_complexity)]
+fn buyers_members(
+    pack: &[u8],
+) -> TableIterator<'static, (name!(customer_id, pgrx::Uuid), name!(orders, i64), name!(spend, pgrx::AnyNumeric))> {
+    let entries = zava_core::buyers::read(pack).unwrap_or_else(|e| buyers_error(e));
+    TableIterator::new(entries.into_iter().map(|(id, t)| {
+        let spend = zava_core::decimal::Dec::cents(t.cents).to_string();
+        (pgrx::Uuid::from_bytes(id), t.orders, pgrx::AnyNumeric::try_from(spend.as_str()).expect("a decimal's text"))
+    }))
+}

@@ -4,6 +4,7 @@
 //! here means `cargo test -p zava-core` covers them in seconds, without a server.
 
 pub mod analytics;
+pub mod buyers;
 pub mod calendar;
 pub mod catalog;
 pub mod customer_sets;

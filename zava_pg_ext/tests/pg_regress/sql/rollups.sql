@@ -150,6 +150,29 @@ SELECT v->>'differences' AS differences, (v->>'chain_product_days')::int > 1000 
   FROM zava.verify_rollups() v;
 SELECT zava.rebuild_rollups();
 :verify
+-- and wrong packed buyers, a day's and a month's (0.6.0): a customer's spend
+-- changed, a customer added, an order taken away
+UPDATE retail.daily_store_buyers SET buyers = zava.buyers_merge(buyers, zava.buyers(ARRAY[(SELECT customer_id FROM retail.customers ORDER BY 1 LIMIT 1)], ARRAY[1::bigint], ARRAY[1::bigint]))
+ WHERE (store_id, day) = (SELECT store_id, day FROM retail.daily_store_buyers ORDER BY 1, 2 LIMIT 1);
+UPDATE retail.monthly_store_buyers b SET buyers = zava.buyers_merge(buyers, zava.buyers(ARRAY[m.customer_id], ARRAY[-1::bigint], ARRAY[0::bigint]))
+  FROM (SELECT b2.store_id, b2.month, x.customer_id FROM retail.monthly_store_buyers b2, zava.buyers_members(b2.buyers) x
+         ORDER BY 1, 2, 3 LIMIT 1) m
+ WHERE (b.store_id, b.month) = (m.store_id, m.month);
+SELECT v->>'differences' AS differences, (v->>'buyers_days')::int > 1000 AS buyers_days_checked,
+       (SELECT array_agg(d->'rollup'->>'buyers' ORDER BY d->'rollup'->>'buyers') FROM jsonb_array_elements(v->'first_differences') d) AS buyers
+  FROM zava.verify_rollups() v;
+SELECT zava.rebuild_rollups();
+:verify
+-- packed buyers: unpacked as given, added up per customer, bad input refused
+SELECT * FROM zava.buyers_members(zava.buyers(ARRAY['00000000-0000-4000-8000-000000000002', '00000000-0000-4000-8000-000000000001',
+                                                    '00000000-0000-4000-8000-000000000002']::uuid[],
+                                              ARRAY[1, 1, 1]::bigint[], ARRAY[1050, 99, 5]::bigint[]));
+SELECT zava.buyers(ARRAY[gen_random_uuid()], ARRAY[1, 2]::bigint[], ARRAY[1]::bigint[]);
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.buyers_merge('\x01'::bytea, '\x0102'::bytea);
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.buyers_members('\x02'::bytea);
+\echo :LAST_ERROR_SQLSTATE
 -- a store with no sales has no rollup rows, not wrong ones
 SELECT count(*) AS rows_for_a_store_without_sales FROM retail.daily_store_sales
  WHERE store_id NOT IN (SELECT DISTINCT store_id FROM retail.orders WHERE status = 'completed');
@@ -164,8 +187,11 @@ SELECT count(*) AS category_rows FROM retail.daily_category_sales WHERE store_id
 SELECT count(DISTINCT store_id) AS customer_set_stores FROM retail.daily_store_customers;
 SELECT count(DISTINCT store_id) AS customer_sales_stores, (SELECT count(DISTINCT store_id) FROM retail.monthly_customer_sales) AS monthly_customer_sales_stores
   FROM retail.daily_customer_sales;
+SELECT count(DISTINCT store_id) AS buyers_stores, (SELECT count(DISTINCT store_id) FROM retail.monthly_store_buyers) AS monthly_buyers_stores
+  FROM retail.daily_store_buyers;
 SELECT zava.verify_rollups();
 \echo :LAST_ERROR_SQLSTATE
 \c - visitor
 SELECT count(*) AS visible_to_nobody FROM retail.daily_store_sales;
+SELECT count(*) AS buyers_visible_to_nobody FROM retail.monthly_store_buyers;
 SELECT count(*) AS customer_sets_visible_to_nobody FROM retail.daily_store_customers;
