@@ -193,7 +193,11 @@ CREATE FUNCTION zava.semantic_search_products(query_description text, max_rows i
 RETURNS jsonb
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF similarity_threshold IS NULL OR similarity_threshold NOT BETWEEN 0 AND 100 THEN
+    -- NULL means the default (0.6.0), so callers keep no copy of it.
+    max_rows := coalesce(max_rows, 20);
+    similarity_threshold := coalesce(similarity_threshold, 30.0);
+    in_stock_only := coalesce(in_stock_only, false);
+    IF similarity_threshold NOT BETWEEN 0 AND 100 THEN
         RAISE EXCEPTION 'similarity_threshold is a percentage between 0 and 100 (got %)', similarity_threshold
             USING ERRCODE = 'invalid_parameter_value';
     END IF;

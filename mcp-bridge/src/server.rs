@@ -286,15 +286,7 @@ impl Zava {
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn get_current_utc_date(&self, ctx: RequestContext<RoleServer>) -> Result<Json<UtcDate>, CallToolResult> {
-        self.call(
-            "get_current_utc_date",
-            &ctx,
-            None,
-            "SELECT jsonb_build_object('utc_date', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD'), \
-             'utc_datetime', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD\"T\"HH24:MI:SS\"Z\"'))",
-            &[],
-        )
-        .await
+        self.call("get_current_utc_date", &ctx, None, "SELECT zava.utc_now()", &[]).await
     }
 
     #[tool(
@@ -325,7 +317,6 @@ impl Zava {
         Parameters(args): Parameters<QueryArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<QueryResult>, CallToolResult> {
-        let max_rows = args.max_rows.unwrap_or(100);
         let timeout = self.state.query_timeout_ms;
         let cached = self.state.cache.as_ref().is_some_and(|c| c.sales_queries).then(|| format!("{args:?}"));
         self.call(
@@ -333,7 +324,7 @@ impl Zava {
             &ctx,
             cached,
             "SELECT zava.safe_query($1, $2, $3)",
-            &[&args.postgresql_query, &max_rows, &timeout],
+            &[&args.postgresql_query, &args.max_rows, &timeout],
         )
         .await
     }
@@ -352,13 +343,7 @@ impl Zava {
             &ctx,
             Some(format!("{a:?}")),
             "SELECT zava.semantic_search_products($1, $2, $3, $4, $5)",
-            &[
-                &a.query_description,
-                &a.max_rows.unwrap_or(20),
-                &a.similarity_threshold.unwrap_or(30.0),
-                &a.store_id,
-                &a.in_stock_only.unwrap_or(false),
-            ],
+            &[&a.query_description, &a.max_rows, &a.similarity_threshold, &a.store_id, &a.in_stock_only],
         )
         .await
     }
@@ -376,7 +361,7 @@ impl Zava {
             "get_store_performance",
             &ctx,
             Some(format!("{a:?}")),
-            "SELECT zava.store_performance($1::text::uuid, coalesce($2::text, 'last_30_days'), coalesce($3::text, 'previous_period'))",
+            "SELECT zava.store_performance($1::text::uuid, $2, $3)",
             &[&a.store_id, &a.period, &a.compare_to],
         )
         .await
@@ -391,9 +376,14 @@ impl Zava {
         Parameters(a): Parameters<TrendArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Rows>, CallToolResult> {
-        self.call("get_sales_trend", &ctx, Some(format!("{a:?}")),
-            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.sales_trend($1::text::uuid, $2::text::date, $3::text::date, coalesce($4::text, 'day')) t",
-            &[&a.store_id, &a.from_date, &a.to_date, &a.granularity]).await
+        self.call(
+            "get_sales_trend",
+            &ctx,
+            Some(format!("{a:?}")),
+            "SELECT zava.sales_trend_json($1::text::uuid, $2::text::date, $3::text::date, $4)",
+            &[&a.store_id, &a.from_date, &a.to_date, &a.granularity],
+        )
+        .await
     }
 
     #[tool(
@@ -405,9 +395,14 @@ impl Zava {
         Parameters(a): Parameters<TopProductsArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Rows>, CallToolResult> {
-        self.call("get_top_products", &ctx, Some(format!("{a:?}")),
-            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.top_products($1::text::uuid, coalesce($2::text, 'last_30_days'), coalesce($3::int4, 10), coalesce($4::text, 'revenue'), $5::text) t",
-            &[&a.store_id, &a.period, &a.k, &a.by, &a.compare_to]).await
+        self.call(
+            "get_top_products",
+            &ctx,
+            Some(format!("{a:?}")),
+            "SELECT zava.top_products_json($1::text::uuid, $2, $3, $4, $5)",
+            &[&a.store_id, &a.period, &a.k, &a.by, &a.compare_to],
+        )
+        .await
     }
 
     #[tool(
@@ -419,9 +414,14 @@ impl Zava {
         Parameters(a): Parameters<CompareArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Rows>, CallToolResult> {
-        self.call("get_category_breakdown", &ctx, Some(format!("{a:?}")),
-            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.category_breakdown($1::text::uuid, coalesce($2::text, 'last_30_days'), $3::text) t",
-            &[&a.store_id, &a.period, &a.compare_to]).await
+        self.call(
+            "get_category_breakdown",
+            &ctx,
+            Some(format!("{a:?}")),
+            "SELECT zava.category_breakdown_json($1::text::uuid, $2, $3)",
+            &[&a.store_id, &a.period, &a.compare_to],
+        )
+        .await
     }
 
     #[tool(
@@ -437,7 +437,7 @@ impl Zava {
             "get_customer_insights",
             &ctx,
             Some(format!("{a:?}")),
-            "SELECT zava.customer_insights($1::text::uuid, coalesce($2::text, 'last_30_days'))",
+            "SELECT zava.customer_insights($1::text::uuid, $2)",
             &[&a.store_id, &a.period],
         )
         .await
@@ -452,9 +452,14 @@ impl Zava {
         Parameters(a): Parameters<InventoryArgs>,
         ctx: RequestContext<RoleServer>,
     ) -> Result<Json<Rows>, CallToolResult> {
-        self.call("get_inventory_alerts", &ctx, Some(format!("{a:?}")),
-            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.inventory_alerts($1::text::uuid, coalesce($2::int4, 14)) t",
-            &[&a.store_id, &a.min_days_of_cover]).await
+        self.call(
+            "get_inventory_alerts",
+            &ctx,
+            Some(format!("{a:?}")),
+            "SELECT zava.inventory_alerts_json($1::text::uuid, $2)",
+            &[&a.store_id, &a.min_days_of_cover],
+        )
+        .await
     }
 }
 
@@ -775,6 +780,66 @@ mod tests {
         let metrics = state.metrics.encode();
         assert!(metrics.contains(r#"zava_mcp_calls_total{tool="execute_sales_query",outcome="error"} 1"#), "{metrics}");
         client.cancel().await.expect("close");
+    }
+
+    /// Whether `sql` is one call of one `zava` function whose arguments are
+    /// parameters, each with casts at most: `SELECT zava.f($1, $2::text::uuid)`.
+    fn is_one_call(sql: &str) -> bool {
+        let Some(rest) = sql.strip_prefix("SELECT zava.") else { return false };
+        let Some((name, rest)) = rest.split_once('(') else { return false };
+        let Some(args) = rest.strip_suffix(')') else { return false };
+        let word =
+            |w: &str| !w.is_empty() && w.chars().all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '_');
+        let arg = |a: &str| {
+            let mut parts = a.split("::");
+            let param = parts.next().and_then(|p| p.strip_prefix('$')).is_some_and(|n| n.parse::<u8>().is_ok());
+            param && parts.all(|t| word(t.strip_suffix("[]").unwrap_or(t)))
+        };
+        word(name) && (args.is_empty() || args.split(", ").all(arg))
+    }
+
+    /// The bridge keeps no SQL of its own (docs/mcp.md): every statement in
+    /// this file is one call of one zava function — no FROM, no coalesce, no
+    /// jsonb_agg, no now(); the per-call envelope lives in db.rs.
+    #[test]
+    fn every_tool_is_one_sql_function_call() {
+        // Every source file but db.rs (the envelope), each without its tests.
+        let sources = [
+            include_str!("server.rs"),
+            include_str!("main.rs"),
+            include_str!("http.rs"),
+            include_str!("cache.rs"),
+            include_str!("config.rs"),
+            include_str!("errors.rs"),
+            include_str!("metrics.rs"),
+        ];
+        let statements: Vec<&str> = sources
+            .iter()
+            .map(|s| &s[..s.find("#[cfg(test)]").unwrap_or(s.len())])
+            .flat_map(|code| {
+                code.match_indices("\"SELECT").map(move |(i, _)| {
+                    let rest = &code[i + 1..];
+                    &rest[..rest.find('"').expect("the closing quote")]
+                })
+            })
+            .collect();
+        assert!(statements.len() >= 11, "one per tool and one for the schema resources: {statements:?}");
+        for sql in statements {
+            assert!(is_one_call(sql), "not one function call: {sql}");
+        }
+        // The check itself refuses what the bridge used to hold.
+        for bad in [
+            "SELECT jsonb_build_object('rows', coalesce(jsonb_agg(t), '[]')) FROM zava.top_products($1) t",
+            "SELECT zava.store_performance($1::text::uuid, coalesce($2::text, 'last_30_days'))",
+            "SELECT jsonb_build_object('utc_date', now())",
+            "SELECT zava.f($1) FROM retail.orders",
+            "SELECT zava.f(now())",
+            "SELECT pg_catalog.f($1)",
+            "SELECT zava.f($1); DROP TABLE x",
+        ] {
+            assert!(!is_one_call(bad), "{bad}");
+        }
+        assert!(is_one_call("SELECT zava.utc_now()") && is_one_call("SELECT zava.describe_tables($1::text[])"));
     }
 
     #[tokio::test]

@@ -303,7 +303,7 @@ AS 'MODULE_PATHNAME', 'buyers_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/rollups.rs:130
+-- zava_pg_ext/src/rollups.rs:133
 -- zava::rollups::buyers_members
 CREATE  FUNCTION "buyers_members"(
 	"pack" bytea /* & [u8] */
@@ -318,7 +318,7 @@ AS 'MODULE_PATHNAME', 'buyers_members_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/rollups.rs:123
+-- zava_pg_ext/src/rollups.rs:126
 -- zava::rollups::buyers_merge
 CREATE  FUNCTION "buyers_merge"(
 	"a" bytea, /* & [u8] */
@@ -330,7 +330,7 @@ AS 'MODULE_PATHNAME', 'buyers_merge_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/analytics.rs:691
+-- zava_pg_ext/src/analytics.rs:696
 -- zava::analytics::category_breakdown
 CREATE  FUNCTION "category_breakdown"(
 	"store_id" uuid DEFAULT NULL, /* Option < Uuid > */
@@ -372,7 +372,7 @@ AS 'MODULE_PATHNAME', 'current_store_ids_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/analytics.rs:780
+-- zava_pg_ext/src/analytics.rs:785
 -- zava::analytics::customer_insights
 CREATE  FUNCTION "customer_insights"(
 	"store_id" uuid DEFAULT NULL, /* Option < Uuid > */
@@ -511,7 +511,7 @@ AS 'MODULE_PATHNAME', 'get_user_store_list_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/analytics.rs:852
+-- zava_pg_ext/src/analytics.rs:862
 -- zava::analytics::inventory_alerts
 CREATE  FUNCTION "inventory_alerts"(
 	"store_id" uuid DEFAULT NULL, /* Option < Uuid > */
@@ -533,7 +533,7 @@ AS 'MODULE_PATHNAME', 'inventory_alerts_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/analytics.rs:323
+-- zava_pg_ext/src/analytics.rs:325
 -- zava::analytics::performance_insights
 CREATE  FUNCTION "performance_insights"(
 	"current" jsonb, /* pgrx :: JsonB */
@@ -547,7 +547,7 @@ AS 'MODULE_PATHNAME', 'performance_insights_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/analytics.rs:285
+-- zava_pg_ext/src/analytics.rs:287
 -- zava::analytics::period_comparison
 CREATE  FUNCTION "period_comparison"(
 	"period" TEXT, /* Option < & str > */
@@ -568,7 +568,7 @@ AS 'MODULE_PATHNAME', 'period_comparison_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/analytics.rs:263
+-- zava_pg_ext/src/analytics.rs:265
 -- zava::analytics::period_range
 CREATE  FUNCTION "period_range"(
 	"period" TEXT, /* Option < & str > */
@@ -1570,7 +1570,7 @@ AS 'MODULE_PATHNAME', 'safe_query_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/analytics.rs:491
+-- zava_pg_ext/src/analytics.rs:493
 -- zava::analytics::sales_trend
 CREATE  FUNCTION "sales_trend"(
 	"store_id" uuid, /* Option < Uuid > */
@@ -1602,7 +1602,7 @@ AS 'MODULE_PATHNAME', 'sees_every_store_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/analytics.rs:432
+-- zava_pg_ext/src/analytics.rs:434
 -- zava::analytics::store_performance
 CREATE  FUNCTION "store_performance"(
 	"store_id" uuid DEFAULT NULL, /* Option < Uuid > */
@@ -1616,7 +1616,7 @@ AS 'MODULE_PATHNAME', 'store_performance_wrapper';
 /* </end connected objects> */
 
 /* <begin connected objects> */
--- zava_pg_ext/src/analytics.rs:586
+-- zava_pg_ext/src/analytics.rs:589
 -- zava::analytics::top_products
 CREATE  FUNCTION "top_products"(
 	"store_id" uuid DEFAULT NULL, /* Option < Uuid > */
@@ -1856,7 +1856,11 @@ CREATE FUNCTION zava.semantic_search_products(query_description text, max_rows i
 RETURNS jsonb
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
-    IF similarity_threshold IS NULL OR similarity_threshold NOT BETWEEN 0 AND 100 THEN
+    -- NULL means the default (0.6.0), so callers keep no copy of it.
+    max_rows := coalesce(max_rows, 20);
+    similarity_threshold := coalesce(similarity_threshold, 30.0);
+    in_stock_only := coalesce(in_stock_only, false);
+    IF similarity_threshold NOT BETWEEN 0 AND 100 THEN
         RAISE EXCEPTION 'similarity_threshold is a percentage between 0 and 100 (got %)', similarity_threshold
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -1871,6 +1875,67 @@ $$;
 
 /* <begin connected objects> */
 -- zava_pg_ext/src/lib.rs:70
+-- requires:
+--   search
+--   analytics::sales_trend
+--   analytics::top_products
+--   analytics::category_breakdown
+--   analytics::inventory_alerts
+
+-- The MCP tools as one function call each (0.6.0). Every zava-mcp tool runs
+-- `SELECT zava.<function>($1, …)` and gets one jsonb answer, and NULL means
+-- the documented default (the analytics, safe_query and
+-- semantic_search_products treat it so), so the bridge keeps no SQL and no
+-- defaults of its own. store_performance, customer_insights, describe_tables,
+-- safe_query and semantic_search_products already answer jsonb; the
+-- table-valued analytics get a jsonb twin here, rows in the order the
+-- function returns them, `{"rows": [...]}`. Security invoker like what they
+-- call: RLS and the same errors apply.
+
+-- Today's date and the current time in UTC (get_current_utc_date).
+CREATE FUNCTION zava.utc_now() RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('utc_date', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+                              'utc_datetime', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+$$;
+
+-- get_sales_trend.
+CREATE FUNCTION zava.sales_trend_json(store_id uuid, from_date date, to_date date, granularity text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('rows', coalesce(jsonb_agg(to_jsonb(t) - 'ordinality' ORDER BY t.ordinality), '[]'))
+      FROM zava.sales_trend(store_id, from_date, to_date, granularity) WITH ORDINALITY t
+$$;
+
+-- get_top_products.
+CREATE FUNCTION zava.top_products_json(store_id uuid DEFAULT NULL, period text DEFAULT NULL, k int DEFAULT NULL,
+                                       by text DEFAULT NULL, compare_to text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('rows', coalesce(jsonb_agg(to_jsonb(t) - 'ordinality' ORDER BY t.ordinality), '[]'))
+      FROM zava.top_products(store_id, period, k, by, compare_to) WITH ORDINALITY t
+$$;
+
+-- get_category_breakdown.
+CREATE FUNCTION zava.category_breakdown_json(store_id uuid DEFAULT NULL, period text DEFAULT NULL,
+                                             compare_to text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('rows', coalesce(jsonb_agg(to_jsonb(t) - 'ordinality' ORDER BY t.ordinality), '[]'))
+      FROM zava.category_breakdown(store_id, period, compare_to) WITH ORDINALITY t
+$$;
+
+-- get_inventory_alerts.
+CREATE FUNCTION zava.inventory_alerts_json(store_id uuid DEFAULT NULL, min_days_of_cover int DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('rows', coalesce(jsonb_agg(to_jsonb(t) - 'ordinality' ORDER BY t.ordinality), '[]'))
+      FROM zava.inventory_alerts(store_id, min_days_of_cover) WITH ORDINALITY t
+$$;
+/* </end connected objects> */
+
+/* <begin connected objects> */
+-- zava_pg_ext/src/lib.rs:81
 -- finalize
 -- Zava tenant isolation (loaded last by CREATE EXTENSION zava: the policies
 -- call the Rust identity helpers).

@@ -11,6 +11,9 @@
 --   zava.buyers, zava.buyers_merge, zava.buyers_members): customer_insights
 --   adds up a period's packs instead of aggregating a row per customer.
 -- * Covering indexes on the daily category, product and customer rollups.
+-- * One SQL call per MCP tool (sql/mcp.sql: zava.utc_now and the _json twins
+--   of the table-valued analytics); NULL arguments mean their defaults in the
+--   analytics, safe_query and semantic_search_products.
 
 -- Whole rows by (store, day) (0.6.0): a period's days are index-only range
 -- scans instead of heap visits scattered over the table.
@@ -415,6 +418,80 @@ BEGIN
     SELECT store_id, month, zava.buyers(array_agg(customer_id), array_agg(orders), array_agg((spend * 100)::bigint))
       FROM retail.monthly_customer_sales GROUP BY 1, 2;
 END
+$$;
+
+-- NULL arguments mean their defaults (0.6.0).
+CREATE OR REPLACE FUNCTION zava.semantic_search_products(query_description text, max_rows int DEFAULT 20,
+                                              similarity_threshold real DEFAULT 30.0, store_id uuid DEFAULT NULL,
+                                              in_stock_only boolean DEFAULT false)
+RETURNS jsonb
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    -- NULL means the default (0.6.0), so callers keep no copy of it.
+    max_rows := coalesce(max_rows, 20);
+    similarity_threshold := coalesce(similarity_threshold, 30.0);
+    in_stock_only := coalesce(in_stock_only, false);
+    IF similarity_threshold NOT BETWEEN 0 AND 100 THEN
+        RAISE EXCEPTION 'similarity_threshold is a percentage between 0 and 100 (got %)', similarity_threshold
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    RETURN jsonb_build_object(
+        'query', query_description,
+        'rows', coalesce((SELECT jsonb_agg(to_jsonb(r) ORDER BY r.rank)
+                            FROM zava.search_products(query_description, max_rows, (similarity_threshold / 100)::real,
+                                                      store_id, in_stock_only) r), '[]'::jsonb));
+END
+$$;
+
+-- The MCP tools as one function call each (0.6.0). Every zava-mcp tool runs
+-- `SELECT zava.<function>($1, …)` and gets one jsonb answer, and NULL means
+-- the documented default (the analytics, safe_query and
+-- semantic_search_products treat it so), so the bridge keeps no SQL and no
+-- defaults of its own. store_performance, customer_insights, describe_tables,
+-- safe_query and semantic_search_products already answer jsonb; the
+-- table-valued analytics get a jsonb twin here, rows in the order the
+-- function returns them, `{"rows": [...]}`. Security invoker like what they
+-- call: RLS and the same errors apply.
+
+-- Today's date and the current time in UTC (get_current_utc_date).
+CREATE FUNCTION zava.utc_now() RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('utc_date', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD'),
+                              'utc_datetime', to_char(now() AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS"Z"'))
+$$;
+
+-- get_sales_trend.
+CREATE FUNCTION zava.sales_trend_json(store_id uuid, from_date date, to_date date, granularity text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('rows', coalesce(jsonb_agg(to_jsonb(t) - 'ordinality' ORDER BY t.ordinality), '[]'))
+      FROM zava.sales_trend(store_id, from_date, to_date, granularity) WITH ORDINALITY t
+$$;
+
+-- get_top_products.
+CREATE FUNCTION zava.top_products_json(store_id uuid DEFAULT NULL, period text DEFAULT NULL, k int DEFAULT NULL,
+                                       by text DEFAULT NULL, compare_to text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('rows', coalesce(jsonb_agg(to_jsonb(t) - 'ordinality' ORDER BY t.ordinality), '[]'))
+      FROM zava.top_products(store_id, period, k, by, compare_to) WITH ORDINALITY t
+$$;
+
+-- get_category_breakdown.
+CREATE FUNCTION zava.category_breakdown_json(store_id uuid DEFAULT NULL, period text DEFAULT NULL,
+                                             compare_to text DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('rows', coalesce(jsonb_agg(to_jsonb(t) - 'ordinality' ORDER BY t.ordinality), '[]'))
+      FROM zava.category_breakdown(store_id, period, compare_to) WITH ORDINALITY t
+$$;
+
+-- get_inventory_alerts.
+CREATE FUNCTION zava.inventory_alerts_json(store_id uuid DEFAULT NULL, min_days_of_cover int DEFAULT NULL)
+RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('rows', coalesce(jsonb_agg(to_jsonb(t) - 'ordinality' ORDER BY t.ordinality), '[]'))
+      FROM zava.inventory_alerts(store_id, min_days_of_cover) WITH ORDINALITY t
 $$;
 
 GRANT SELECT ON retail.daily_chain_product_sales, retail.monthly_chain_product_sales,

@@ -123,6 +123,8 @@ expect_eq "search_products_by_description: your own vector, a fire pit first" \
     "$(sm "SELECT product_name FROM zava.search_products_by_description(zava.embed('fire pit'), 0.3, 3) LIMIT 1" | cut -d, -f1)" "Fire Pit"
 expect_eq "semantic_search_products: one jsonb answer for the MCP tool" \
     "$(sm "SELECT jsonb_array_length(r->'rows') || ' ' || (r->'rows'->0 ? 'stock')::text FROM zava.semantic_search_products('fire pit', 3) r")" "3 true"
+expect_eq "semantic_search_products: NULL arguments are the documented defaults (20 rows, 30%, all products)" \
+    "$(sm "SELECT zava.semantic_search_products('fire pit', NULL, NULL, NULL, NULL) = zava.semantic_search_products('fire pit', 20, 30.0, NULL, false)")" "t"
 
 # --- freshness -------------------------------------------------------------------------
 q "${P}" postgres zava -c "UPDATE retail.products SET product_description = 'A glass aquarium tank for tropical fish, with a filter and a heater.' WHERE sku = 'GO-4201'"

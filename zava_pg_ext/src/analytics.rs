@@ -136,10 +136,12 @@ fn invalid(message: impl Into<String>) -> ! {
 }
 
 /// A period and its comparison, or 22023 naming the valid ones.
+/// The period the analytics answer for when none is given (NULL, 0.6.0:
+/// before, an explicit NULL was an error).
+const DEFAULT_PERIOD: &str = "last_30_days";
+
 fn periods(period: Option<&str>, as_of: Date, compare_to: Option<&str>) -> Periods {
-    let Some(period) = period else {
-        raise(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "period must not be NULL");
-    };
+    let period = period.unwrap_or(DEFAULT_PERIOD);
     let compare_to = CompareTo::parse(compare_to).unwrap_or_else(|e| invalid(e));
     analytics::resolve_compared(period, as_of.to_pg_epoch_days(), compare_to)
         .unwrap_or_else(|e| raise_hint(PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE, e, PERIOD_HINT))
@@ -456,7 +458,7 @@ fn store_performance(
         store_id: store_id.map(|s| s.to_string()),
         stores: stores.len() as i64,
         as_of: as_of.to_pg_epoch_days(),
-        period_name: period.unwrap_or_default().to_string(),
+        period_name: period.unwrap_or(DEFAULT_PERIOD).to_string(),
         periods: p,
         current,
         compare,
@@ -508,6 +510,7 @@ fn sales_trend(
 > {
     let (stores, _, _) = scope(store_id);
     let granularity = match granularity {
+        None => "day",
         Some(g @ ("day" | "week" | "month")) => g,
         other => invalid(format!("unknown granularity \"{}\"; use one of day, week, month", other.unwrap_or("<NULL>"))),
     };
@@ -611,12 +614,14 @@ fn top_products(
 > {
     let (stores, as_of, every) = scope(store_id);
     let by = match by {
+        None => "revenue",
         Some(b @ ("revenue" | "units" | "margin")) => b,
         other => {
             invalid(format!("unknown ranking \"{}\"; use one of revenue, units, margin", other.unwrap_or("<NULL>")))
         }
     };
     let k = match k {
+        None => 10,
         Some(k @ 1..=100) => k,
         other => invalid(format!(
             "k must be between 1 and 100 (got {})",
@@ -829,7 +834,7 @@ fn customer_insights(
             })
             .collect(),
     };
-    JsonbText::from(report::customer_insights(period.unwrap_or_default(), p.current, &counts).text())
+    JsonbText::from(report::customer_insights(period.unwrap_or(DEFAULT_PERIOD), p.current, &counts).text())
 }
 
 // ---------------------------------------------------------------------------
@@ -876,6 +881,7 @@ fn inventory_alerts(
 > {
     let (stores, as_of, _) = scope(store_id);
     let min = match min_days_of_cover {
+        None => 14,
         Some(m @ 1..=365) => m,
         other => invalid(format!(
             "min_days_of_cover must be between 1 and 365 (got {})",

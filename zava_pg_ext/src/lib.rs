@@ -67,6 +67,17 @@ pgrx::extension_sql_file!(
     name = "search",
     requires = ["analytics", embed::embed, embed::embed_batch, identity::whoami]
 );
+pgrx::extension_sql_file!(
+    "../../sql/mcp.sql",
+    name = "mcp",
+    requires = [
+        "search",
+        analytics::sales_trend,
+        analytics::top_products,
+        analytics::category_breakdown,
+        analytics::inventory_alerts
+    ]
+);
 pgrx::extension_sql_file!("../../sql/security.sql", name = "security", finalize);
 
 #[pg_guard]

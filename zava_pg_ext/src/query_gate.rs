@@ -126,9 +126,11 @@ fn safe_query(
     max_rows: default!(Option<i32>, 100),
     timeout_ms: default!(Option<i32>, 10000),
 ) -> JsonbText {
-    let (Some(sql), Some(max_rows), Some(timeout_ms)) = (sql, max_rows, timeout_ms) else {
-        raise(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "sql, max_rows and timeout_ms must not be NULL");
+    let Some(sql) = sql else {
+        raise(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "sql must not be NULL");
     };
+    // NULL means the default (0.6.0), so callers keep no copy of it.
+    let (max_rows, timeout_ms) = (max_rows.unwrap_or(100), timeout_ms.unwrap_or(10_000));
     if !(1..=MAX_ROWS_LIMIT).contains(&max_rows) {
         raise(
             PgSqlErrorCode::ERRCODE_INVALID_PARAMETER_VALUE,

@@ -129,3 +129,39 @@ SELECT zava.sees_every_store() AS sees_every_store, (SELECT count(*) FROM retail
 \c - visitor
 SELECT zava.sees_every_store() AS sees_every_store, (SELECT count(*) FROM retail.daily_chain_product_sales) AS daily_chain_rows,
        (SELECT count(*) FROM retail.monthly_chain_product_sales) AS monthly_chain_rows;
+-- NULL means the documented default (0.6.0), so a caller such as zava-mcp
+-- keeps no copy of the defaults: the same answers as the defaults spelled out.
+\c - head_office
+:pin
+SELECT zava.store_performance(NULL, NULL, NULL) = zava.store_performance(NULL, 'last_30_days', 'previous_period') AS store_performance,
+       zava.customer_insights(NULL, NULL) = zava.customer_insights(NULL, 'last_30_days') AS customer_insights,
+       (SELECT jsonb_agg(to_jsonb(t)) FROM zava.top_products(NULL, NULL, NULL, NULL, NULL) t)
+     = (SELECT jsonb_agg(to_jsonb(t)) FROM zava.top_products(NULL, 'last_30_days', 10, 'revenue') t) AS top_products,
+       (SELECT jsonb_agg(to_jsonb(t)) FROM zava.category_breakdown(NULL, NULL, NULL) t)
+     = (SELECT jsonb_agg(to_jsonb(t)) FROM zava.category_breakdown(NULL, 'last_30_days') t) AS category_breakdown,
+       (SELECT jsonb_agg(to_jsonb(t)) FROM zava.sales_trend(NULL, '2024-01-01', '2024-01-31', NULL) t)
+     = (SELECT jsonb_agg(to_jsonb(t)) FROM zava.sales_trend(NULL, '2024-01-01', '2024-01-31', 'day') t) AS sales_trend,
+       (SELECT count(*) FROM zava.inventory_alerts(NULL, NULL)) = (SELECT count(*) FROM zava.inventory_alerts(NULL, 14)) AS inventory_alerts,
+       zava.safe_query('SELECT 1', NULL, NULL)->>'row_count' AS safe_query_rows;
+-- The jsonb twins the MCP tools call answer the table functions' rows, in order.
+SELECT (SELECT jsonb_agg(to_jsonb(t)) FROM zava.top_products(NULL, 'ytd', 5, 'margin', 'previous_year') t)
+     = zava.top_products_json(NULL, 'ytd', 5, 'margin', 'previous_year')->'rows' AS top_products_json,
+       (SELECT jsonb_agg(to_jsonb(t)) FROM zava.category_breakdown(NULL, 'ytd') t) = zava.category_breakdown_json(NULL, 'ytd')->'rows' AS category_breakdown_json,
+       (SELECT jsonb_agg(to_jsonb(t)) FROM zava.sales_trend(NULL, '2024-01-01', '2024-03-31', 'week') t)
+     = zava.sales_trend_json(NULL, '2024-01-01', '2024-03-31', 'week')->'rows' AS sales_trend_json,
+       (SELECT coalesce(jsonb_agg(to_jsonb(t)), '[]') FROM zava.inventory_alerts(NULL, 30) t) = zava.inventory_alerts_json(NULL, 30)->'rows' AS inventory_alerts_json,
+       jsonb_array_length(zava.top_products_json(NULL, '2030-01-01..2030-01-31')->'rows') AS rows_of_an_empty_period,
+       zava.utc_now() ?& ARRAY['utc_date', 'utc_datetime'] AS utc_now;
+-- Errors come through them unchanged; NULL SQL is still an error.
+SELECT zava.top_products_json(NULL, 'ytd', 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.category_breakdown_json(NULL, 'yesterday');
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.sales_trend_json(NULL, NULL, '2024-01-31');
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.safe_query(NULL);
+\echo :LAST_ERROR_SQLSTATE
+\c - seattle_manager
+:pin
+SELECT zava.top_products_json(NULL, 'ytd', 3) = (SELECT jsonb_build_object('rows', jsonb_agg(to_jsonb(t))) FROM zava.top_products(NULL, 'ytd', 3) t) AS own_store_only,
+       zava.store_performance(NULL, NULL)->>'stores' AS stores;
