@@ -5,6 +5,7 @@
 
 mod cache;
 mod config;
+mod contract;
 mod db;
 mod errors;
 mod http;
