@@ -48,3 +48,16 @@ LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS
     SELECT jsonb_build_object('rows', coalesce(jsonb_agg(to_jsonb(t) - 'ordinality' ORDER BY t.ordinality), '[]'))
       FROM zava.inventory_alerts(store_id, min_days_of_cover) WITH ORDINALITY t
 $$;
+
+-- The stores the caller may see, by name (0.7.0): zava-mcp completes prompt
+-- arguments with them and turns a chosen name into its id.
+-- retail.stores is reference data every principal reads; this lists only the
+-- caller's own stores.
+CREATE FUNCTION zava.visible_stores() RETURNS jsonb
+LANGUAGE sql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object('stores', coalesce(jsonb_agg(jsonb_build_object('store_id', s.store_id,
+                                                                              'store_name', s.store_name)
+                                                           ORDER BY s.store_name), '[]'))
+      FROM retail.stores s
+     WHERE s.store_id = ANY (zava.current_store_ids())
+$$;

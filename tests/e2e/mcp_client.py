@@ -389,7 +389,8 @@ async def analytics_checks():
               and sc.get("previous_period") == yoy["previous_period"], str(r.content)[:300])
         r = await s.call_tool("get_store_performance", {"compare_to": "last_decade"})
         check("analytics: an unknown compare_to is a VALIDATION_ERROR naming the valid ones",
-              r.is_error and error_of(r)["sqlstate"] == "22023" and "previous_year" in error_of(r)["message"])
+              r.is_error and error_of(r)["code"] == "VALIDATION_ERROR" and "previous_year" in error_of(r)["message"],
+              r.content[0].text[:300] if r.content else "")
         r = await s.call_tool("get_top_products", {"period": period, "k": 3, "compare_to": "previous_year"})
         check("analytics: top products with compare_to carry the comparison's rank",
               not r.is_error and all("compare_rank" in x for x in r.structured_content["rows"]))
@@ -777,7 +778,7 @@ async def contract_checks():
             check(f"contract ({who}): every tool is called below", sorted(tools) == sorted(c[0] for c in calls), str(sorted(tools)))
             for name, arguments, sql, marked in calls:
                 r = await s.call_tool(name, arguments)
-                schema = tools[name].outputSchema
+                schema = tools[name].output_schema
                 if r.is_error or r.structured_content is None:
                     check(f"contract ({who}): {name} answers", False, r.content[0].text[:300] if r.content else "")
                     continue
@@ -799,7 +800,7 @@ async def contract_checks():
             r = await s.call_tool("get_store_performance", {"period": period})
             stray = {**r.structured_content, "current": {**r.structured_content["current"], "revenue": "lots"}}
             check(f"contract ({who}): the validator refuses a document with text for money",
-                  not jsonschema.Draft202012Validator(tools["get_store_performance"].outputSchema).is_valid(stray))
+                  not jsonschema.Draft202012Validator(tools["get_store_performance"].output_schema).is_valid(stray))
     h = Http(os.environ["SEATTLE_TOKEN"])
     async with h:
         instructions = h.init.instructions or ""
@@ -814,8 +815,8 @@ async def main():
     await per_request_checks()
     await search_checks()
     await analytics_checks()
-    await contract_checks()
     await cache_checks()
+    await contract_checks()
     await retry_check()
     await cancel_check()
     await stdio_checks()

@@ -75,7 +75,8 @@ pgrx::extension_sql_file!(
         analytics::sales_trend,
         analytics::top_products,
         analytics::category_breakdown,
-        analytics::inventory_alerts
+        analytics::inventory_alerts,
+        identity::current_store_ids
     ]
 );
 pgrx::extension_sql_file!("../../sql/security.sql", name = "security", finalize);

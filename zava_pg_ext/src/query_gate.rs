@@ -170,6 +170,132 @@ fn safe_query(
     JsonbText(answer)
 }
 
+/// The plan of one untrusted `SELECT`, without running it:
+/// `{plan, estimates, relations, indexes}`. The text passes the same gate as
+/// `safe_query` (no plan for anything it refuses), then `EXPLAIN (FORMAT JSON)`
+/// plans it as the caller (RLS applies) under the same limits. `plan` is the
+/// plan tree (node types, relations, aliases, index names, join types and
+/// order, conditions); `relations` and `indexes` name what it reads, in plan
+/// order. Row estimates and costs come from statistics over every store, so
+/// only a caller who sees every store (head office) gets them (`estimates`);
+/// for everyone else they are left out (`COSTS OFF`).
+///
+/// Errors: those of `safe_query`'s gate (0A000, 42501, 54000, 53200, 42601),
+/// 22004 for NULL.
+#[pg_extern(volatile, parallel_unsafe)]
+#[search_path(pg_catalog, retail, pg_temp)]
+fn explain_query(sql: Option<&str>) -> pgrx::JsonB {
+    let Some(sql) = sql else {
+        raise(PgSqlErrorCode::ERRCODE_NULL_VALUE_NOT_ALLOWED, "sql must not be NULL");
+    };
+    let Ok(text) = CString::new(sql) else {
+        raise(PgSqlErrorCode::ERRCODE_CHARACTER_NOT_IN_REPERTOIRE, "the query contains a NUL character");
+    };
+    // Through SQL: the security-definer function reads the identity tables
+    // the caller may not.
+    let estimates = Spi::get_one::<bool>("SELECT zava.sees_every_store()").ok().flatten().unwrap_or(false);
+    let plan = crate::memory::with_budget(MEMORY_BUDGET_BYTES, || {
+        // SAFETY: `text` outlives every use below; all pointers come from Postgres.
+        unsafe {
+            let query = analyze(&text);
+            check_tree(query);
+        }
+        // The same text, behind EXPLAIN's options: the gate's statement parses
+        // the same way inside it. The composed text is parsed again and must be
+        // exactly one EXPLAIN, so nothing in the query can escape its place.
+        let costs = if estimates { "on" } else { "off" };
+        let explain = CString::new(format!("EXPLAIN (FORMAT JSON, COSTS {costs}) {sql}")).expect("no NUL");
+        // SAFETY: a valid C string; inside a transaction.
+        if !unsafe { only_our_explain(&explain) } {
+            raise_hint(PgSqlErrorCode::ERRCODE_FEATURE_NOT_SUPPORTED, "the query cannot be explained", HINT);
+        }
+        // SAFETY: main thread, inside a transaction; SPI is connected for the
+        // execution and the value is copied out before it closes.
+        unsafe { with_limits(10_000, || Spi::connect(|_client| explain_json(&explain))) }
+    });
+    let mut relations = Vec::new();
+    let mut indexes = Vec::new();
+    let plan = plan
+        .as_array()
+        .and_then(|a| a.first())
+        .and_then(|e| e.get("Plan"))
+        .cloned()
+        .unwrap_or_else(|| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "EXPLAIN answered without a plan"));
+    plan_names(&plan, &mut relations, &mut indexes);
+    pgrx::JsonB(serde_json::json!({
+        "plan": plan,
+        "estimates": estimates,
+        "relations": relations,
+        "indexes": indexes,
+    }))
+}
+
+/// Whether the text is exactly one EXPLAIN of one SELECT, with no option but
+/// FORMAT and COSTS (never ANALYZE: nothing runs).
+///
+/// # Safety
+/// Inside a transaction.
+unsafe fn only_our_explain(explain: &CStr) -> bool {
+    // SAFETY: raw_parser returns a list of valid RawStmt nodes; the tags say
+    // which node types they are before any cast.
+    unsafe {
+        let list = pg_sys::raw_parser(explain.as_ptr(), pg_sys::RawParseMode::RAW_PARSE_DEFAULT);
+        let statements = PgList::<pg_sys::RawStmt>::from_pg(list).iter_ptr().collect::<Vec<_>>();
+        let [raw] = statements[..] else { return false };
+        let stmt = (*raw).stmt;
+        if (*stmt).type_ != NodeTag::T_ExplainStmt {
+            return false;
+        }
+        let explain = stmt as *mut pg_sys::ExplainStmt;
+        let query = (*explain).query;
+        if query.is_null() || (*query).type_ != NodeTag::T_SelectStmt {
+            return false;
+        }
+        PgList::<pg_sys::DefElem>::from_pg((*explain).options).iter_ptr().all(|d| {
+            let name = CStr::from_ptr((*d).defname);
+            name == c"format" || name == c"costs"
+        })
+    }
+}
+
+/// Runs the EXPLAIN and parses its one JSON value. SPI's read-only mode
+/// refuses EXPLAIN itself; `only_our_explain` has checked that this one
+/// plans a gated SELECT and runs nothing.
+///
+/// # Safety
+/// Must run inside `Spi::connect`.
+unsafe fn explain_json(explain: &CStr) -> serde_json::Value {
+    // SAFETY: SPI is connected; the tuple table is SPI's and read before it is freed.
+    unsafe {
+        let rc = pg_sys::SPI_execute(explain.as_ptr(), false, 0);
+        let table = pg_sys::SPI_tuptable;
+        if rc != pg_sys::SPI_OK_UTILITY as c_int || table.is_null() || pg_sys::SPI_processed != 1 {
+            raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("EXPLAIN failed (SPI code {rc})"));
+        }
+        let value = pg_sys::SPI_getvalue(*(*table).vals, (*table).tupdesc, 1);
+        if value.is_null() {
+            raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, "EXPLAIN answered NULL");
+        }
+        let parsed = serde_json::from_slice(CStr::from_ptr(value).to_bytes());
+        pg_sys::pfree(value.cast());
+        parsed.unwrap_or_else(|e| raise(PgSqlErrorCode::ERRCODE_INTERNAL_ERROR, format!("EXPLAIN's JSON: {e}")))
+    }
+}
+
+/// The relations and indexes a plan reads, each once, in plan order.
+fn plan_names(node: &serde_json::Value, relations: &mut Vec<String>, indexes: &mut Vec<String>) {
+    for (key, list) in [("Relation Name", &mut *relations), ("Index Name", &mut *indexes)] {
+        if let Some(name) = node.get(key).and_then(|v| v.as_str())
+            && !list.iter().any(|n| n == name)
+        {
+            list.push(name.to_owned());
+        }
+    }
+    for child in node.get("Plans").and_then(|p| p.as_array()).into_iter().flatten() {
+        plan_names(child, relations, indexes);
+    }
+}
+
 /// A `jsonb` result built as JSON text and handed to `jsonb_in` once (no
 /// intermediate `serde_json::Value` of the whole answer).
 pub struct JsonbText(Vec<u8>);
@@ -766,6 +892,17 @@ unsafe fn cstr_or(p: *const std::ffi::c_char, fallback: &str) -> String {
 /// # Safety
 /// Must run inside a transaction, after `analyze`/`check_tree` accepted `text`.
 unsafe fn execute(text: &CStr, max_rows: usize, timeout_ms: i32) -> Vec<u8> {
+    // SAFETY: as with_limits requires; read_rows runs inside Spi::connect.
+    unsafe { with_limits(timeout_ms, || Spi::connect(|_client| read_rows(text, max_rows))) }
+}
+
+/// Runs `run` with a safe query's limits in force (work_mem, temp files, no
+/// parallel workers or JIT, ISO dates, a deadline of `timeout_ms`), then puts
+/// the caller's settings and deadline back.
+///
+/// # Safety
+/// Main thread of a backend, inside a transaction.
+unsafe fn with_limits<R>(timeout_ms: i32, run: impl FnOnce() -> R + std::panic::UnwindSafe) -> R {
     // SAFETY: GUC and timeout calls of the running backend; both are restored
     // below, and transaction abort restores them on error.
     unsafe {
@@ -802,7 +939,7 @@ unsafe fn execute(text: &CStr, max_rows: usize, timeout_ms: i32) -> Vec<u8> {
         // The deadline is ours only while the query runs: put the outer one
         // back on every path, or a caller that catches our error (an exception
         // block) would be cancelled later by a timer it never set.
-        let answer = PgTryBuilder::new(|| Spi::connect(|_client| read_rows(text, max_rows)))
+        let answer = PgTryBuilder::new(run)
             .finally(|| match outer {
                 Some(o) => timeout::set_statement_deadline(o),
                 None => timeout::clear_statement_deadline(),
