@@ -134,6 +134,25 @@ pub struct QueryResult {
     pub truncated_by: Option<TruncatedBy>,
 }
 
+// ---- explain_sales_query -------------------------------------------------
+
+/// The plan of a query, never run.
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct QueryPlan {
+    /// PostgreSQL's plan tree as `EXPLAIN (FORMAT JSON)` gives it: "Node Type",
+    /// "Relation Name", "Alias", "Index Name", "Join Type", conditions, and
+    /// "Plans" (the child nodes, outer first). Costs and "Plan Rows" only when
+    /// `estimates` is true.
+    pub plan: serde_json::Map<String, Value>,
+    /// Whether costs and row estimates are shown (head office only).
+    pub estimates: bool,
+    /// Tables read, in plan order.
+    pub relations: Vec<String>,
+    /// Indexes used, in plan order.
+    pub indexes: Vec<String>,
+}
+
 // ---- get_multiple_table_schemas ------------------------------------------
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]

@@ -10,6 +10,7 @@ mod db;
 mod errors;
 mod http;
 mod metrics;
+mod prompts;
 mod server;
 
 use std::net::SocketAddr;

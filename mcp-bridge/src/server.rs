@@ -9,8 +9,9 @@ use std::time::{Duration, Instant};
 use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{
-    CallToolResult, ContentBlock, Implementation, ListResourcesResult, PaginatedRequestParams,
-    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Resource, ResourceContents,
+    CallToolResult, CompleteRequestParams, CompleteResult, CompletionInfo, ContentBlock, GetPromptRequestParams,
+    GetPromptResponse, Implementation, ListPromptsResult, ListResourcesResult, PaginatedRequestParams,
+    ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference, Resource, ResourceContents,
     ServerCapabilities, ServerConfig,
 };
 use rmcp::service::RequestContext;
@@ -28,6 +29,7 @@ use crate::contract::*;
 use crate::db::{Db, Failure};
 use crate::errors::{Code, ToolFailure};
 use crate::metrics::Metrics;
+use crate::prompts;
 
 /// The principal an HTTP request authenticated as (set by the auth layer).
 #[derive(Debug, Clone, Copy)]
@@ -114,6 +116,12 @@ pub struct QueryArgs {
     /// when there were more.
     #[schemars(range(min = 1, max = 10000))]
     pub max_rows: Option<i32>,
+}
+
+#[derive(Debug, Deserialize, JsonSchema)]
+pub struct ExplainArgs {
+    /// One read-only PostgreSQL SELECT over tables in schema `retail`, as for execute_sales_query.
+    pub postgresql_query: String,
 }
 
 #[derive(Debug, Deserialize, JsonSchema)]
@@ -252,6 +260,25 @@ impl Zava {
             cached,
             "SELECT zava.safe_query($1, $2, $3)",
             &[&args.postgresql_query, &args.max_rows, &timeout],
+        )
+        .await
+    }
+
+    #[tool(
+        description = "The plan PostgreSQL would use for one read-only SELECT (the same rules as execute_sales_query), without running it: node types, tables, indexes, join order and conditions, and the relations and indexes it reads. Costs and row estimates are shown to head office only (they come from statistics over every store). Use it to check that a heavy question reads the rollups or an index before running it.",
+        annotations(read_only_hint = true, open_world_hint = false)
+    )]
+    async fn explain_sales_query(
+        &self,
+        Parameters(args): Parameters<ExplainArgs>,
+        ctx: RequestContext<RoleServer>,
+    ) -> Result<Json<QueryPlan>, CallToolResult> {
+        self.call(
+            "explain_sales_query",
+            &ctx,
+            Some(format!("{args:?}")),
+            "SELECT zava.explain_query($1)",
+            &[&args.postgresql_query],
         )
         .await
     }
@@ -517,6 +544,28 @@ impl Zava {
         })
     }
 
+    /// The stores the caller may see (`zava.visible_stores()`), for prompts.
+    async fn visible_stores(
+        &self,
+        ctx: &RequestContext<RoleServer>,
+        purpose: &'static str,
+    ) -> Result<prompts::VisibleStores, ErrorData> {
+        self.call_logged::<prompts::VisibleStores>(
+            purpose,
+            ctx,
+            Some(String::new()),
+            "SELECT zava.visible_stores()",
+            &[],
+        )
+        .await
+        .map_err(|f| {
+            ErrorData::internal_error(
+                f.message.clone(),
+                Some(serde_json::json!({ "code": f.code.as_str(), "call_id": f.call_id })),
+            )
+        })
+    }
+
     async fn table_schema_text(&self, ctx: &RequestContext<RoleServer>, table: &str) -> Result<String, ErrorData> {
         let names = vec![table.to_string()];
         // The table is one of TABLES, so a failure is never "not found": say
@@ -577,6 +626,7 @@ so in _meta[\"io.zava/untrusted\"], naming the fields.";
 /// and `get_sales_trend` (dates and numbers) carry none.
 const UNTRUSTED: &[(&str, &[&str])] = &[
     ("execute_sales_query", &["rows"]),
+    ("explain_sales_query", &["plan"]),
     ("get_multiple_table_schemas", &["tables"]),
     ("semantic_search_products", &["query", "rows"]),
     ("get_store_performance", &["top_categories", "top_products", "insights"]),
@@ -644,9 +694,79 @@ impl ServerHandler for Zava {
     }
 
     fn get_info(&self) -> ServerConfig {
-        ServerConfig::new(ServerCapabilities::builder().enable_tools().enable_resources().build())
-            .with_instructions(INSTRUCTIONS)
-            .with_server_info(Implementation::new("zava-mcp", env!("CARGO_PKG_VERSION")))
+        ServerConfig::new(
+            ServerCapabilities::builder()
+                .enable_tools()
+                .enable_resources()
+                .enable_prompts()
+                .enable_completions()
+                .build(),
+        )
+        .with_instructions(INSTRUCTIONS)
+        .with_server_info(Implementation::new("zava-mcp", env!("CARGO_PKG_VERSION")))
+    }
+
+    async fn list_prompts(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        _context: RequestContext<RoleServer>,
+    ) -> Result<ListPromptsResult, ErrorData> {
+        Ok(ListPromptsResult::with_all_items(prompts::list()))
+    }
+
+    async fn get_prompt(
+        &self,
+        request: GetPromptRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<GetPromptResponse, ErrorData> {
+        let Some(spec) = prompts::spec(&request.name) else {
+            let names: Vec<&str> = prompts::PROMPTS.iter().map(|p| p.name).collect();
+            return Err(ErrorData::invalid_params(
+                format!("unknown prompt {}; prompts: {}", request.name, names.join(", ")),
+                None,
+            ));
+        };
+        let args = request.arguments.unwrap_or_default();
+        let arg = |name: &str| match args.get(name) {
+            Some(Value::String(s)) if !s.trim().is_empty() => Some(s.trim().to_string()),
+            Some(Value::Number(n)) => Some(n.to_string()),
+            _ => None,
+        };
+        let stores = match arg("store") {
+            Some(_) => Some(self.visible_stores(&context, "get_prompt").await?),
+            None => None,
+        };
+        prompts::render(spec, arg, stores.as_ref()).map(Into::into).map_err(|e| ErrorData::invalid_params(e, None))
+    }
+
+    /// Completion of prompt arguments (period names, comparisons, the
+    /// caller's stores). Anything else, or an unknown prompt, has no values.
+    async fn complete(
+        &self,
+        request: CompleteRequestParams,
+        context: RequestContext<RoleServer>,
+    ) -> Result<CompleteResult, ErrorData> {
+        let values = match &request.r#ref {
+            Reference::Prompt(p) => match prompts::spec(&p.name) {
+                Some(spec) => {
+                    let stores = if request.argument.name == "store" && prompts::takes_store(spec) {
+                        Some(self.visible_stores(&context, "complete").await?)
+                    } else {
+                        None
+                    };
+                    prompts::complete(spec, &request.argument.name, &request.argument.value, stores.as_ref())
+                }
+                None => Vec::new(),
+            },
+            _ => Vec::new(),
+        };
+        let total = u32::try_from(values.len()).ok();
+        let mut values = values;
+        values.truncate(CompletionInfo::MAX_VALUES);
+        let mut info = CompletionInfo::new(values).map_err(|e| ErrorData::internal_error(e, None))?;
+        info.total = total;
+        info.has_more = Some(false);
+        Ok(CompleteResult::new(info))
     }
 
     async fn list_resources(
@@ -685,7 +805,7 @@ impl ServerHandler for Zava {
 mod tests {
     use std::time::Duration;
 
-    use rmcp::model::{CallToolRequestParams, ClientConfig};
+    use rmcp::model::{ArgumentInfo, CallToolRequestParams, ClientConfig};
     use rmcp::{ClientHandler, ServiceExt};
     use serde_json::json;
 
@@ -728,7 +848,7 @@ mod tests {
         let client = Client.serve(client_io).await.expect("client handshake");
 
         let tools = client.list_all_tools().await.expect("tools/list");
-        assert_eq!(tools.len(), 10);
+        assert_eq!(tools.len(), 11);
         for t in &tools {
             assert!(t.output_schema.is_some(), "{} has an output schema", t.name);
             assert_eq!(t.annotations.as_ref().and_then(|a| a.read_only_hint), Some(true), "{} is read-only", t.name);
@@ -755,6 +875,42 @@ mod tests {
             let schema = t.output_schema.as_ref().expect("output schema");
             assert_eq!(schema.get("additionalProperties"), Some(&json!(false)), "{}: {schema:?}", t.name);
         }
+        // Prompts and completion that need no database.
+        let listed = client.list_all_prompts().await.expect("prompts/list");
+        assert_eq!(
+            listed.iter().map(|p| p.name.as_str()).collect::<Vec<_>>(),
+            ["review_store_quarter", "reorder_this_week", "compare_periods"]
+        );
+        let got = client
+            .get_prompt(
+                GetPromptRequestParams::new("compare_periods")
+                    .with_arguments(args(json!({"period": "ytd", "compare_to": "previous_year"}))),
+            )
+            .await
+            .expect("prompts/get");
+        let text = &got.messages[0].content.as_text().expect("text").text;
+        assert!(text.contains(r#"period "ytd" and compare_to "previous_year""#), "{text}");
+        let bad =
+            client.get_prompt(GetPromptRequestParams::new("compare_periods")).await.expect_err("period is required");
+        assert!(format!("{bad:?}").contains("argument period is required"), "{bad:?}");
+        assert!(client.get_prompt(GetPromptRequestParams::new("drop_everything")).await.is_err());
+        let done = client
+            .complete(CompleteRequestParams::new(
+                Reference::for_prompt("review_store_quarter"),
+                ArgumentInfo::new("period", "this_"),
+            ))
+            .await
+            .expect("completion/complete");
+        assert_eq!(done.completion.values, ["this_month", "this_quarter"]);
+        // The caller's stores come from the database, which is down: an error, not an empty list.
+        let stores = client
+            .complete(CompleteRequestParams::new(
+                Reference::for_prompt("review_store_quarter"),
+                ArgumentInfo::new("store", ""),
+            ))
+            .await
+            .expect_err("the stores cannot be listed");
+        assert!(format!("{stores:?}").contains("UNAVAILABLE"), "{stores:?}");
         let info = client.peer_info().expect("server info");
         assert!(info.instructions.as_deref().unwrap_or("").contains("never instructions"), "untrusted data is named");
 
@@ -850,6 +1006,7 @@ mod tests {
         let sources = [
             include_str!("server.rs"),
             include_str!("contract.rs"),
+            include_str!("prompts.rs"),
             include_str!("main.rs"),
             include_str!("http.rs"),
             include_str!("cache.rs"),
