@@ -603,6 +603,11 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
             ON t.store_id = r.store_id AND t.day = r.day
          WHERE (t.customers, t.customer_set) IS DISTINCT FROM (r.customers, r.customer_set)),
     raw_customer_sales AS (SELECT * FROM zava.customer_sales_from_raw_rows()),
+    -- Each customer's month per store, once for both the monthly customer
+    -- rollup and the monthly packs (0.7.0).
+    raw_customer_months AS (
+        SELECT store_id, date_trunc('month', day)::date AS month, customer_id, sum(orders) AS orders, sum(spend) AS spend
+          FROM raw_customer_sales GROUP BY 1, 2, 3),
     customer_sales_diff AS (
         SELECT coalesce(r.store_id, t.store_id), coalesce(r.day, t.day), coalesce(r.customer_id, t.customer_id),
                jsonb_build_object('orders', t.orders, 'spend', t.spend), jsonb_build_object('orders', r.orders, 'spend', r.spend)
@@ -633,9 +638,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                                   'set_md5', md5(zava.customer_set_union_all(array_agg(customer_set))))
           FROM raw_customers GROUP BY 2, 3
         UNION ALL
-        SELECT 'customer', store_id, date_trunc('month', day)::date, customer_id,
-               jsonb_build_object('orders', sum(orders), 'spend', sum(spend))
-          FROM raw_customer_sales GROUP BY 2, 3, 4),
+        SELECT 'customer', store_id, month, customer_id, jsonb_build_object('orders', orders, 'spend', spend)
+          FROM raw_customer_months),
     rollup_months AS (
         SELECT 'store' AS rollup, store_id, month, NULL::uuid AS key,
                jsonb_build_object('orders', orders, 'units', units, 'revenue', revenue, 'gross', gross,
@@ -690,8 +694,8 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT 'daily' AS grain, store_id, day AS k, customer_id, orders, spend
           FROM raw_customer_sales WHERE (orders, spend) <> (0, 0)
         UNION ALL
-        SELECT 'monthly', store_id, date_trunc('month', day)::date, customer_id, sum(orders), sum(spend)
-          FROM raw_customer_sales GROUP BY 2, 3, 4 HAVING (sum(orders), sum(spend)) <> (0, 0)),
+        SELECT 'monthly', store_id, month, customer_id, orders, spend
+          FROM raw_customer_months WHERE (orders, spend) <> (0, 0)),
     packed_buyers AS (
         SELECT 'daily' AS grain, b.store_id, b.day AS k, m.customer_id, m.orders, m.spend
           FROM retail.daily_store_buyers b, zava.buyers_members(b.buyers) m

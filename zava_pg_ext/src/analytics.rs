@@ -185,34 +185,45 @@ fn scope_args(stores: &[Uuid], r: Range) -> Vec<DatumWithOid<'static>> {
 
 /// The rows of a rollup pair over a period given as four parameters
 /// `[a, m1, m2, b)`: the monthly table's whole months and the daily table's
-/// other days, for the stores in `$1` (RLS applies as well). The two runs of
-/// days are two branches, so each is one index-only range scan of the daily
-/// table's covering index (an `OR` of the two made a bitmap scan of the
-/// heap: head office's 30 days of categories, 1.8 ms instead of 0.5).
-macro_rules! rollup {
-    ($table:literal, $cols:literal, $a:literal, $m1:literal, $m2:literal, $b:literal) => {
+/// other days. The two runs of days are two branches, so each is one
+/// index-only range scan of the daily table's covering index (an `OR` of the
+/// two made a bitmap scan of the heap: head office's 30 days of categories,
+/// 1.8 ms instead of 0.5). The pair is `monthly_<kind><table>` and
+/// `daily_<kind><table>`; `$filter` is what else every branch requires (a
+/// store filter, or nothing).
+macro_rules! period_rows {
+    ($kind:literal, $table:literal, $filter:literal, $cols:literal, $a:literal, $m1:literal, $m2:literal, $b:literal) => {
         concat!(
             "SELECT ",
             $cols,
             " FROM retail.monthly_",
+            $kind,
             $table,
-            " s WHERE s.store_id = ANY ($1) AND s.month >= ",
+            " s WHERE ",
+            $filter,
+            "s.month >= ",
             $m1,
             " AND s.month < ",
             $m2,
             " UNION ALL SELECT ",
             $cols,
             " FROM retail.daily_",
+            $kind,
             $table,
-            " s WHERE s.store_id = ANY ($1) AND s.day >= ",
+            " s WHERE ",
+            $filter,
+            "s.day >= ",
             $a,
             " AND s.day < ",
             $m1,
             " UNION ALL SELECT ",
             $cols,
             " FROM retail.daily_",
+            $kind,
             $table,
-            " s WHERE s.store_id = ANY ($1) AND s.day >= ",
+            " s WHERE ",
+            $filter,
+            "s.day >= ",
             $m2,
             " AND s.day < ",
             $b
@@ -220,36 +231,20 @@ macro_rules! rollup {
     };
 }
 
-/// The same rows from the chain-wide rollups (every store, no store column;
-/// only head office may read them): `$1` is not read.
+/// A period's rows of the per-store rollups `monthly_<table>`/`daily_<table>`
+/// for the stores in `$1` (RLS applies as well).
+macro_rules! rollup {
+    ($table:literal, $cols:literal, $a:literal, $m1:literal, $m2:literal, $b:literal) => {
+        period_rows!("", $table, "s.store_id = ANY ($1) AND ", $cols, $a, $m1, $m2, $b)
+    };
+}
+
+/// The same rows from the chain-wide rollups `monthly_chain_<table>`/
+/// `daily_chain_<table>` (every store, no store column; only head office may
+/// read them): `$1` is not read.
 macro_rules! chain_rollup {
     ($table:literal, $cols:literal, $a:literal, $m1:literal, $m2:literal, $b:literal) => {
-        concat!(
-            "SELECT ",
-            $cols,
-            " FROM retail.monthly_chain_",
-            $table,
-            " s WHERE s.month >= ",
-            $m1,
-            " AND s.month < ",
-            $m2,
-            " UNION ALL SELECT ",
-            $cols,
-            " FROM retail.daily_chain_",
-            $table,
-            " s WHERE s.day >= ",
-            $a,
-            " AND s.day < ",
-            $m1,
-            " UNION ALL SELECT ",
-            $cols,
-            " FROM retail.daily_chain_",
-            $table,
-            " s WHERE s.day >= ",
-            $m2,
-            " AND s.day < ",
-            $b
-        )
+        period_rows!("chain_", $table, "", $cols, $a, $m1, $m2, $b)
     };
 }
 
