@@ -22,8 +22,16 @@ cluster_start "${DIR}"
 BRIDGE=""
 trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null; [ -n "${CACHED:-}" ] && kill "${CACHED}" 2>/dev/null; cluster_stop "${DIR}"' EXIT
 psql_admin() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${P}/$1" -XqAt -v ON_ERROR_STOP=1 -c "$2"; }
-# A database made by an older build of the extension (no product rollup yet) is made again.
+# A database made by another build of the same version (a version's script
+# changes until it is released) is made again: the install script's digest is
+# kept beside the cluster.
+EXT_SCRIPT="$("${PG_CONFIG}" --sharedir)/extension/zava--$(sed -n 's/^version = "\(.*\)"/\1/p' "${ZAVA_ROOT}/Cargo.toml" | head -n1).sql"
+BUILT="$(md5sum < "${EXT_SCRIPT}" | cut -d' ' -f1)"
 stale() { ! psql_admin "$1" "SELECT to_regclass('retail.daily_product_sales') IS NOT NULL" 2>/dev/null | grep -q t; }
+if [ "$(cat "${DIR}/zava-script.md5" 2>/dev/null)" != "${BUILT}" ]; then
+    for db in zava zava_big; do psql_admin postgres "DROP DATABASE IF EXISTS ${db}"; done
+    echo "${BUILT}" > "${DIR}/zava-script.md5"
+fi
 for db in zava zava_big; do
     if stale "${db}"; then psql_admin postgres "DROP DATABASE IF EXISTS ${db}"; fi
     # Made by an older release: upgrade in place (docs/releases.md).
