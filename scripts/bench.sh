@@ -22,16 +22,8 @@ cluster_start "${DIR}"
 BRIDGE=""
 trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null; [ -n "${CACHED:-}" ] && kill "${CACHED}" 2>/dev/null; cluster_stop "${DIR}"' EXIT
 psql_admin() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${P}/$1" -XqAt -v ON_ERROR_STOP=1 -c "$2"; }
-# A database made by another build of the same version (a version's script
-# changes until it is released) is made again: the install script's digest is
-# kept beside the cluster.
-EXT_SCRIPT="$("${PG_CONFIG}" --sharedir)/extension/zava--$(sed -n 's/^version = "\(.*\)"/\1/p' "${ZAVA_ROOT}/Cargo.toml" | head -n1).sql"
-BUILT="$(md5sum < "${EXT_SCRIPT}" | cut -d' ' -f1)"
 stale() { ! psql_admin "$1" "SELECT to_regclass('retail.daily_product_sales') IS NOT NULL" 2>/dev/null | grep -q t; }
-if [ "$(cat "${DIR}/zava-script.md5" 2>/dev/null)" != "${BUILT}" ]; then
-    for db in zava zava_big; do psql_admin postgres "DROP DATABASE IF EXISTS ${db}"; done
-    echo "${BUILT}" > "${DIR}/zava-script.md5"
-fi
+drop_if_script_changed "${DIR}" "${P}" zava zava_big
 for db in zava zava_big; do
     if stale "${db}"; then psql_admin postgres "DROP DATABASE IF EXISTS ${db}"; fi
     # Made by an older release: upgrade in place (docs/releases.md).
@@ -140,6 +132,9 @@ SEATTLE="'5a0a0000-0000-4000-8000-000000000001'"
     "SELECT bucket, revenue, orders, units FROM zava.sales_trend(NULL, '2025-11-24', '2026-11-23', 'day') WHERE orders > 0" \
     "SELECT o.order_date, sum(l.line_total), count(DISTINCT o.order_id), sum(l.quantity) FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) WHERE o.status = 'completed' AND o.order_date BETWEEN '2025-11-24' AND '2026-11-23' GROUP BY 1 ORDER BY 1" \
     "store_performance, whole call, one store" "SELECT zava.store_performance(${SEATTLE}, '2026-07-01..2026-09-30')" "-"
+
+echo
+ZAVA_SKIP_INSTALL=1 bash "${ZAVA_ROOT}/scripts/bench-pooler.sh"
 
 echo
 echo "== fair pooling: a store manager's p99 alone and during head office's flood of slow calls (goal: within 2x)"

@@ -103,3 +103,68 @@ install_extension() {
     log "building and installing the zava extension (${profile})"
     (cd "${ZAVA_ROOT}/zava_pg_ext" && cargo pgrx install "${flags[@]}" --pg-config "${PG_CONFIG}" >/dev/null)
 }
+
+# Drops the named databases of a kept cluster when the installed script of the
+# workspace's version differs from the one they were made with (a version's
+# script changes until it is released); the digest is kept beside the cluster.
+# drop_if_script_changed DIR PORT DB…
+drop_if_script_changed() {
+    local dir="$1" port="$2" version script built db
+    shift 2
+    version="$(sed -n 's/^version = "\(.*\)"/\1/p' "${ZAVA_ROOT}/Cargo.toml" | head -n1)"
+    script="$("${PG_CONFIG}" --sharedir)/extension/zava--${version}.sql"
+    built="$(md5sum < "${script}" | cut -d' ' -f1)"
+    [ "$(cat "${dir}/zava-script.md5" 2>/dev/null)" = "${built}" ] && return 0
+    for db in "$@"; do
+        "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${port}/postgres" -XqAt -v ON_ERROR_STOP=1 \
+            -c "DROP DATABASE IF EXISTS ${db}" >/dev/null
+    done
+    echo "${built}" > "${dir}/zava-script.md5"
+}
+
+# PgBouncer (Debian's package) in transaction mode in front of a cluster, run
+# by the cluster user: pooler_start DIR PORT PG_PORT POOL_SIZE USER…
+# Trust on loopback like the clusters (the users must still be listed); DIR
+# holds its configuration, log and pid file. pooler_stop DIR stops it.
+pooler_start() {
+    local dir="$1" port="$2" pg_port="$3" size="$4" u
+    shift 4
+    pg_user_dir "${dir}"
+    : > "${dir}/users.txt"
+    for u in "$@"; do echo "\"${u}\" \"\"" >> "${dir}/users.txt"; done
+    cat > "${dir}/pgbouncer.ini" <<INI
+; Written by Zava's scripts/cluster.sh (pooler_start): a test pooler on loopback.
+[databases]
+* = host=127.0.0.1 port=${pg_port}
+[pgbouncer]
+listen_addr = 127.0.0.1
+listen_port = ${port}
+unix_socket_dir =
+auth_type = trust
+auth_file = ${dir}/users.txt
+pool_mode = transaction
+default_pool_size = ${size}
+max_client_conn = 500
+server_reset_query =
+logfile = ${dir}/pgbouncer.log
+pidfile = ${dir}/pgbouncer.pid
+log_connections = 0
+log_disconnections = 0
+INI
+    if [ "$(id -u)" = 0 ]; then chown -R "${ZAVA_OS_USER}:" "${dir}"; fi
+    pooler_stop "${dir}"
+    as_pg_user /usr/sbin/pgbouncer -d -q "${dir}/pgbouncer.ini" || return 1
+    local _
+    for _ in $(seq 1 50); do
+        "${PG_BIN}/pg_isready" -q -h 127.0.0.1 -p "${port}" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+pooler_stop() {
+    local pid
+    pid="$(cat "$1/pgbouncer.pid" 2>/dev/null)" || return 0
+    kill "${pid}" 2>/dev/null || return 0
+    while kill -0 "${pid}" 2>/dev/null; do sleep 0.1; done
+}

@@ -2,9 +2,19 @@
 //!
 //! A tool call is one pipelined round trip on a pooled connection:
 //! `BEGIN READ ONLY` → `SELECT zava.assert_principal($1)` → `SET LOCAL ROLE
-//! zava_agent` → the one function call → `COMMIT`. All five are prepared once
-//! per connection (`prepare_cached`) and sent together; if any fails, the
-//! COMMIT turns into a rollback and nothing of the identity survives.
+//! zava_agent` → the one function call → `COMMIT`. If any fails, the COMMIT
+//! turns into a rollback and nothing of the identity survives.
+//!
+//! Two ways to reach Postgres ([`Pooler`]):
+//! - `none` (direct): the session settings travel in the startup packet's
+//!   `options`, and the statements are prepared once per connection
+//!   (`prepare_typed_cached`).
+//! - `transaction` (behind a transaction-mode pooler such as PgBouncer 1.18,
+//!   which refuses `options` and cannot keep a prepared statement from one
+//!   transaction to the next): `BEGIN READ ONLY` and `SET LOCAL` of the same
+//!   settings are one simple-protocol batch, and every other statement is
+//!   unnamed, parsed and run in one message batch (`query_typed`), so nothing
+//!   outlives the transaction that the pooler pins to one server connection.
 //!
 //! Retries: a connection that fails *before* the call's statements were sent
 //! (getting one, or preparing on it) is retried with exponential backoff. A
@@ -19,12 +29,61 @@ use std::time::Duration;
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
 use serde_json::Value;
 use tokio_postgres::NoTls;
-use tokio_postgres::types::ToSql;
+use tokio_postgres::types::{ToSql, Type};
 use tokio_util::sync::CancellationToken;
 use tracing::warn;
 use uuid::Uuid;
 
 use crate::errors::{Code, ToolFailure};
+
+/// How the bridge reaches Postgres (see the module comment).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub enum Pooler {
+    /// Straight to Postgres, or through a session-mode pooler.
+    None,
+    /// Through a transaction-mode pooler (PgBouncer `pool_mode = transaction`).
+    Transaction,
+}
+
+/// A statement parameter and the type it is sent as. Unnamed statements are
+/// never described by the server first, so the bridge names each type; see
+/// [`param`].
+pub type Param<'a> = (&'a (dyn ToSql + Sync), Type);
+
+/// The Postgres type a Rust value is sent as.
+pub trait PgType {
+    const PG: Type;
+}
+
+impl PgType for Uuid {
+    const PG: Type = Type::UUID;
+}
+impl PgType for String {
+    const PG: Type = Type::TEXT;
+}
+impl PgType for &str {
+    const PG: Type = Type::TEXT;
+}
+impl PgType for i32 {
+    const PG: Type = Type::INT4;
+}
+impl PgType for f32 {
+    const PG: Type = Type::FLOAT4;
+}
+impl PgType for bool {
+    const PG: Type = Type::BOOL;
+}
+impl PgType for Vec<String> {
+    const PG: Type = Type::TEXT_ARRAY;
+}
+impl<T: PgType> PgType for Option<T> {
+    const PG: Type = T::PG;
+}
+
+/// `v` as a parameter of its own type.
+pub fn param<T: ToSql + Sync + PgType>(v: &T) -> Param<'_> {
+    (v, T::PG)
+}
 
 #[derive(Debug, Clone)]
 pub struct DbConfig {
@@ -36,12 +95,16 @@ pub struct DbConfig {
     pub retries: u32,
     pub retry_base: Duration,
     pub idle_timeout: Duration,
+    pub pooler: Pooler,
 }
 
 #[derive(Clone)]
 pub struct Db {
     pool: Pool,
     cfg: DbConfig,
+    /// Behind a transaction pooler: `BEGIN READ ONLY` and the session settings
+    /// made local to the transaction, one simple-protocol batch.
+    begin: String,
     /// Time calls wait for a pooled connection (a metric), once set.
     pool_wait: Option<prometheus_client::metrics::histogram::Histogram>,
 }
@@ -57,12 +120,15 @@ impl Db {
     pub fn new(cfg: DbConfig) -> Result<Db, String> {
         let mut pg: tokio_postgres::Config = cfg.url.parse().map_err(|e| format!("invalid database URL: {e}"))?;
         pg.application_name("zava-mcp");
-        // Session settings every pooled connection starts with.
-        pg.options(format!(
-            "-c statement_timeout={} -c jit=off -c work_mem={} -c idle_in_transaction_session_timeout=60000",
-            cfg.statement_timeout.as_millis(),
-            cfg.work_mem
-        ));
+        if cfg.pooler == Pooler::None {
+            // Session settings every pooled connection starts with (behind a
+            // transaction pooler, each call's transaction sets them instead).
+            pg.options(format!(
+                "-c statement_timeout={} -c jit=off -c work_mem={} -c idle_in_transaction_session_timeout=60000",
+                cfg.statement_timeout.as_millis(),
+                cfg.work_mem
+            ));
+        }
         pg.connect_timeout(Duration::from_secs(10));
         let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
         let pool = Pool::builder(manager)
@@ -73,7 +139,13 @@ impl Db {
             .runtime(Runtime::Tokio1)
             .build()
             .map_err(|e| format!("could not build the connection pool: {e}"))?;
-        Ok(Db { pool, cfg, pool_wait: None })
+        let begin = format!(
+            "BEGIN READ ONLY; SET LOCAL statement_timeout = {}; SET LOCAL work_mem = {}; SET LOCAL jit = off; \
+             SET LOCAL idle_in_transaction_session_timeout = 60000",
+            cfg.statement_timeout.as_millis(),
+            quote_literal(&cfg.work_mem)
+        );
+        Ok(Db { pool, cfg, begin, pool_wait: None })
     }
 
     pub fn pool(&self) -> &Pool {
@@ -88,12 +160,31 @@ impl Db {
 
     /// Start-up and readiness check: a connection that works and the extension present.
     pub async fn check(&self) -> Result<String, String> {
-        let conn = self.pool.get().await.map_err(|e| format!("cannot connect: {e}"))?;
-        let row = conn
-            .query_one("SELECT extversion FROM pg_extension WHERE extname = 'zava'", &[])
+        let conn = self.pool.get().await.map_err(|e| {
+            let e = with_causes(&e);
+            if e.contains("unsupported startup parameter") {
+                format!(
+                    "cannot connect: {e} (a transaction-mode pooler such as PgBouncer? start with --pooler transaction)"
+                )
+            } else {
+                format!("cannot connect: {e}")
+            }
+        })?;
+        if self.cfg.pooler == Pooler::Transaction {
+            // The settings each call's transaction makes: a bad one fails here, once.
+            conn.batch_execute(&format!("{}; ROLLBACK", self.begin))
+                .await
+                .map_err(|e| format!("the session settings are refused: {}", with_causes(&e)))?;
+        }
+        // One unnamed statement: fine behind any pooler.
+        let rows = conn
+            .query_typed("SELECT extversion FROM pg_extension WHERE extname = 'zava'", &[])
             .await
-            .map_err(|e| format!("the zava extension is not installed in this database ({e})"))?;
-        Ok(row.get(0))
+            .map_err(|e| format!("cannot read the zava extension's version ({})", with_causes(&e)))?;
+        match rows.first() {
+            Some(row) => Ok(row.get(0)),
+            None => Err("the zava extension is not installed in this database".into()),
+        }
     }
 
     /// Records, from now on, how long each call waits for a pooled connection.
@@ -106,7 +197,7 @@ impl Db {
         &self,
         principal: Uuid,
         sql: &str,
-        params: &[&(dyn ToSql + Sync)],
+        params: &[Param<'_>],
         cancel: &CancellationToken,
         call_id: &str,
     ) -> Result<Value, Failure> {
@@ -140,7 +231,11 @@ impl Db {
                     return Err(unavailable(call_id, &e.to_string()));
                 }
             };
-            match run(&conn, principal, sql, params, cancel).await {
+            let ran = match self.cfg.pooler {
+                Pooler::None => run(&conn, principal, sql, params, cancel).await,
+                Pooler::Transaction => run_unnamed(&conn, &self.begin, principal, sql, params, cancel).await,
+            };
+            match ran {
                 Ok(v) => return Ok(v),
                 Err(RunError::Cancelled) => {
                     // Stop the query in Postgres, then drop the connection: no
@@ -171,6 +266,14 @@ impl Db {
                     continue;
                 }
                 Err(RunError::NotSent(e) | RunError::Sent(e)) => return Err(Failure::Tool(to_failure(&e, call_id))),
+                Err(RunError::NoRow) => {
+                    tracing::error!(call_id, "the call answered no row");
+                    return Err(Failure::Tool(ToolFailure::new(
+                        Code::DatabaseError,
+                        format!("the database could not answer this request (call {call_id})"),
+                        call_id,
+                    )));
+                }
             }
         }
     }
@@ -197,6 +300,8 @@ enum RunError {
     NotSent(tokio_postgres::Error),
     /// Failed after they were sent: the server may have run them.
     Sent(tokio_postgres::Error),
+    /// The call answered no row (never for `SELECT zava.f(…)`).
+    NoRow,
     Cancelled,
 }
 
@@ -225,25 +330,27 @@ async fn run(
     conn: &Object,
     principal: Uuid,
     sql: &str,
-    params: &[&(dyn ToSql + Sync)],
+    params: &[Param<'_>],
     cancel: &CancellationToken,
 ) -> Result<Value, RunError> {
     let work = async {
+        let types: Vec<Type> = params.iter().map(|(_, t)| t.clone()).collect();
         let (begin, assert, role, call, commit) = tokio::try_join!(
             conn.prepare_cached("BEGIN READ ONLY"),
-            conn.prepare_cached("SELECT zava.assert_principal($1)"),
+            conn.prepare_typed_cached("SELECT zava.assert_principal($1)", &[Type::UUID]),
             conn.prepare_cached("SET LOCAL ROLE zava_agent"),
-            conn.prepare_cached(sql),
+            conn.prepare_typed_cached(sql, &types),
             conn.prepare_cached("COMMIT"),
         )
         .map_err(RunError::NotSent)?;
-        // Sent back to back: tokio-postgres pipelines requests polled together.
+        let values: Vec<&(dyn ToSql + Sync)> = params.iter().map(|(v, _)| *v).collect();
         let assert_params: [&(dyn ToSql + Sync); 1] = [&principal];
+        // Sent back to back: tokio-postgres pipelines requests polled together.
         let (b, a, r, c, k) = tokio::join!(
             conn.execute(&begin, &[]),
             conn.execute(&assert, &assert_params),
             conn.execute(&role, &[]),
-            conn.query_one(&call, params),
+            conn.query_one(&call, &values),
             conn.execute(&commit, &[]),
         );
         let sent = |r: Result<u64, tokio_postgres::Error>| r.map_err(RunError::Sent);
@@ -258,6 +365,64 @@ async fn run(
         r = work => r,
         _ = cancel.cancelled() => Err(RunError::Cancelled),
     }
+}
+
+/// The call behind a transaction-mode pooler: the same transaction with the
+/// session settings made local to it, every statement unnamed and sent with
+/// its parameters' types (one batch each, pipelined, nothing prepared).
+async fn run_unnamed(
+    conn: &Object,
+    begin: &str,
+    principal: Uuid,
+    sql: &str,
+    params: &[Param<'_>],
+    cancel: &CancellationToken,
+) -> Result<Value, RunError> {
+    let assert: [Param<'_>; 1] = [(&principal, Type::UUID)];
+    let work = async {
+        let (b, a, r, c, k) = tokio::join!(
+            conn.batch_execute(begin),
+            conn.query_typed("SELECT zava.assert_principal($1)", &assert),
+            conn.query_typed("SET LOCAL ROLE zava_agent", &[]),
+            conn.query_typed(sql, params),
+            conn.query_typed("COMMIT", &[]),
+        );
+        // Postgres answers each batch (flushed when it is done) before reading
+        // the next, so when the first got no answer because the connection is
+        // gone, the call itself never ran: safe to retry like a failed prepare.
+        b.map_err(|e| if e.is_closed() { RunError::NotSent(e) } else { RunError::Sent(e) })?;
+        let sent = |r: Result<Vec<tokio_postgres::Row>, tokio_postgres::Error>| r.map_err(RunError::Sent);
+        sent(a)?;
+        sent(r)?;
+        let rows = sent(c)?;
+        sent(k)?;
+        // `SELECT zava.f(…)` answers exactly one row.
+        let row = rows.first().ok_or(RunError::NoRow)?;
+        row.try_get::<_, Value>(0).map_err(RunError::Sent)
+    };
+    tokio::select! {
+        r = work => r,
+        _ = cancel.cancelled() => Err(RunError::Cancelled),
+    }
+}
+
+/// `s` as an SQL string literal.
+fn quote_literal(s: &str) -> String {
+    format!("'{}'", s.replace('\'', "''"))
+}
+
+/// An error and its causes, one after the other ("db error: …" says little alone).
+fn with_causes(e: &dyn std::error::Error) -> String {
+    let mut text = e.to_string();
+    let mut cause = e.source();
+    while let Some(c) = cause {
+        let c_text = c.to_string();
+        if !text.contains(&c_text) {
+            text = format!("{text}: {c_text}");
+        }
+        cause = c.source();
+    }
+    text
 }
 
 fn to_failure(e: &tokio_postgres::Error, call_id: &str) -> ToolFailure {

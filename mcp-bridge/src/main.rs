@@ -26,7 +26,7 @@ use uuid::Uuid;
 
 use crate::cache::ResultCache;
 use crate::config::Tokens;
-use crate::db::{Db, DbConfig};
+use crate::db::{Db, DbConfig, Pooler};
 use crate::metrics::Metrics;
 use crate::server::{State, Zava};
 
@@ -139,6 +139,12 @@ struct Common {
     /// between threads) at the same throughput (make bench).
     #[arg(long, env = "ZAVA_WORKER_THREADS", global = true)]
     worker_threads: Option<usize>,
+    /// What stands between the bridge and Postgres: `none` (Postgres itself or
+    /// a session-mode pooler: settings at connect, statements prepared once per
+    /// connection) or `transaction` (a transaction-mode pooler such as
+    /// PgBouncer: settings in each call's transaction, unnamed statements).
+    #[arg(long, env = "ZAVA_POOLER", value_enum, default_value_t = Pooler::None, global = true)]
+    pooler: Pooler,
 }
 
 /// The per-principal share of the pool: as configured (default half the
@@ -189,6 +195,7 @@ async fn run(cli: Cli) -> Result<(), String> {
         retries: c.retries,
         retry_base: Duration::from_millis(c.retry_base_ms),
         idle_timeout: Duration::from_secs(c.pool_idle_s),
+        pooler: c.pooler,
     })?;
     let version = db.check().await?;
     tracing::info!(zava = version, "database ready");

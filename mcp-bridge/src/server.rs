@@ -21,12 +21,11 @@ use serde::Deserialize;
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
-use tokio_postgres::types::ToSql;
 use uuid::Uuid;
 
 use crate::cache::ResultCache;
 use crate::contract::*;
-use crate::db::{Db, Failure};
+use crate::db::{Db, Failure, Param, param};
 use crate::errors::{Code, ToolFailure};
 use crate::metrics::Metrics;
 use crate::prompts;
@@ -238,7 +237,7 @@ impl Zava {
             &ctx,
             Some(format!("{args:?}")),
             "SELECT zava.describe_tables($1::text[])",
-            &[&args.table_names],
+            &[param(&args.table_names)],
         )
         .await
     }
@@ -259,7 +258,7 @@ impl Zava {
             &ctx,
             cached,
             "SELECT zava.safe_query($1, $2, $3)",
-            &[&args.postgresql_query, &args.max_rows, &timeout],
+            &[param(&args.postgresql_query), param(&args.max_rows), param(&timeout)],
         )
         .await
     }
@@ -278,7 +277,7 @@ impl Zava {
             &ctx,
             Some(format!("{args:?}")),
             "SELECT zava.explain_query($1)",
-            &[&args.postgresql_query],
+            &[param(&args.postgresql_query)],
         )
         .await
     }
@@ -297,7 +296,13 @@ impl Zava {
             &ctx,
             Some(format!("{a:?}")),
             "SELECT zava.semantic_search_products($1, $2, $3, $4, $5)",
-            &[&a.query_description, &a.max_rows, &a.similarity_threshold, &a.store_id, &a.in_stock_only],
+            &[
+                param(&a.query_description),
+                param(&a.max_rows),
+                param(&a.similarity_threshold),
+                param(&a.store_id),
+                param(&a.in_stock_only),
+            ],
         )
         .await
     }
@@ -316,7 +321,7 @@ impl Zava {
             &ctx,
             Some(format!("{a:?}")),
             "SELECT zava.store_performance($1, $2, $3)",
-            &[&a.store_id, &Period::sql(&a.period), &sql_name(&a.compare_to)],
+            &[param(&a.store_id), param(&Period::sql(&a.period)), param(&sql_name(&a.compare_to))],
         )
         .await
     }
@@ -335,7 +340,7 @@ impl Zava {
             &ctx,
             Some(format!("{a:?}")),
             "SELECT zava.sales_trend_json($1, $2::text::date, $3::text::date, $4)",
-            &[&a.store_id, &a.from_date, &a.to_date, &sql_name(&a.granularity)],
+            &[param(&a.store_id), param(&a.from_date), param(&a.to_date), param(&sql_name(&a.granularity))],
         )
         .await
     }
@@ -354,7 +359,13 @@ impl Zava {
             &ctx,
             Some(format!("{a:?}")),
             "SELECT zava.top_products_json($1, $2, $3, $4, $5)",
-            &[&a.store_id, &Period::sql(&a.period), &a.k, &sql_name(&a.by), &sql_name(&a.compare_to)],
+            &[
+                param(&a.store_id),
+                param(&Period::sql(&a.period)),
+                param(&a.k),
+                param(&sql_name(&a.by)),
+                param(&sql_name(&a.compare_to)),
+            ],
         )
         .await
     }
@@ -373,7 +384,7 @@ impl Zava {
             &ctx,
             Some(format!("{a:?}")),
             "SELECT zava.category_breakdown_json($1, $2, $3)",
-            &[&a.store_id, &Period::sql(&a.period), &sql_name(&a.compare_to)],
+            &[param(&a.store_id), param(&Period::sql(&a.period)), param(&sql_name(&a.compare_to))],
         )
         .await
     }
@@ -392,7 +403,7 @@ impl Zava {
             &ctx,
             Some(format!("{a:?}")),
             "SELECT zava.customer_insights($1, $2)",
-            &[&a.store_id, &Period::sql(&a.period)],
+            &[param(&a.store_id), param(&Period::sql(&a.period))],
         )
         .await
     }
@@ -411,7 +422,7 @@ impl Zava {
             &ctx,
             Some(format!("{a:?}")),
             "SELECT zava.inventory_alerts_json($1, $2)",
-            &[&a.store_id, &a.min_days_of_cover],
+            &[param(&a.store_id), param(&a.min_days_of_cover)],
         )
         .await
     }
@@ -435,7 +446,7 @@ impl Zava {
         ctx: &RequestContext<RoleServer>,
         cached: Option<String>,
         sql: &str,
-        params: &[&(dyn ToSql + Sync)],
+        params: &[Param<'_>],
     ) -> Result<Json<T>, CallToolResult> {
         self.call_logged(tool, ctx, cached, sql, params).await.map(Json).map_err(|f| failure_result(&f))
     }
@@ -448,7 +459,7 @@ impl Zava {
         ctx: &RequestContext<RoleServer>,
         cached: Option<String>,
         sql: &str,
-        params: &[&(dyn ToSql + Sync)],
+        params: &[Param<'_>],
     ) -> Result<T, ToolFailure> {
         let started = Instant::now();
         let call_id = format!("{:08x}", self.state.next_call.fetch_add(1, Ordering::Relaxed));
@@ -481,7 +492,7 @@ impl Zava {
         tool: &'static str,
         cached: Option<String>,
         sql: &str,
-        params: &[&(dyn ToSql + Sync)],
+        params: &[Param<'_>],
         call_id: &str,
     ) -> Result<T, Option<ToolFailure>> {
         let Some(principal) = principal else {
@@ -576,7 +587,7 @@ impl Zava {
                 ctx,
                 Some(table.to_string()),
                 "SELECT zava.describe_tables($1::text[])",
-                &[&names],
+                &[param(&names)],
             )
             .await
         {
@@ -830,6 +841,7 @@ mod tests {
             retries: 1,
             retry_base: Duration::from_millis(1),
             idle_timeout: Duration::from_secs(60),
+            pooler: crate::db::Pooler::None,
         })
         .expect("a pool is built without connecting");
         Arc::new(State::new(db, Metrics::new(), Duration::from_secs(1), 1000, 2, Duration::from_millis(50)))

@@ -23,6 +23,11 @@
 //! Or `zava-bench sql <db-url> <seconds> <label> <fast-sql> <reference-sql> [<label> <fast> <reference> …]`:
 //! for each pair, calls/s and p50 of the fast query and of its plain-SQL
 //! reference over raw rows, whether their answers are identical, and the speed-up.
+//!
+//! Or `zava-bench soak <spec.json>`: many checked tool calls by several
+//! principals through several bridges (see soak.rs).
+
+mod soak;
 
 use std::sync::Arc;
 use std::time::{Duration, Instant};
@@ -63,6 +68,9 @@ async fn main() {
     let a: Vec<String> = std::env::args().collect();
     if a.get(1).map(String::as_str) == Some("sql") {
         return sql_pairs(&a[2..]).await;
+    }
+    if a.get(1).map(String::as_str) == Some("soak") {
+        return soak::soak(&a[2..]).await;
     }
     if a.get(1).map(String::as_str) == Some("tools") {
         return tool_pairs(&a[2..]).await;

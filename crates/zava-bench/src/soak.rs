@@ -1,0 +1,249 @@
+//! `zava-bench soak <spec.json>`: many tool calls by several principals at once,
+//! through one or more bridges, every answer checked.
+//!
+//! The spec names the bridges (MCP URLs), how many calls, the phases (calls in
+//! flight in each; the calls are split evenly between them) and, per
+//! principal, its token, the stores it may see and a few tool calls with the
+//! answers the database gives that principal. Worker `w` of a phase is one MCP
+//! session of principal `w mod P` on bridge `w mod B`, and cycles through its
+//! principal's calls. An answer counts as
+//! * a **foreign row** when it names a store the principal may not see (any
+//!   `store_id` field, or a `store_id` column of a query result);
+//! * a **wrong answer** when it differs from the expected answer;
+//! * an **error** when the call failed (an MCP error, a tool error, HTTP).
+//!
+//! Prints calls/s, p50 and p99 per phase and the totals; exits 1 unless all
+//! three counts are zero.
+
+use std::collections::HashSet;
+use std::sync::Arc;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::{Duration, Instant};
+
+use serde::Deserialize;
+use serde_json::{Value, json};
+
+#[derive(Deserialize)]
+struct Spec {
+    bridges: Vec<String>,
+    calls: u64,
+    phases: Vec<usize>,
+    principals: Vec<Principal>,
+}
+
+#[derive(Deserialize)]
+struct Principal {
+    name: String,
+    token: String,
+    stores: Vec<String>,
+    checks: Vec<Check>,
+}
+
+#[derive(Deserialize)]
+struct Check {
+    tool: String,
+    arguments: Value,
+    answer: Value,
+}
+
+#[derive(Default)]
+struct Counts {
+    calls: AtomicU64,
+    foreign_rows: AtomicU64,
+    wrong: AtomicU64,
+    errors: AtomicU64,
+}
+
+pub async fn soak(a: &[String]) {
+    let [path] = a else {
+        eprintln!("usage: zava-bench soak <spec.json>");
+        std::process::exit(2);
+    };
+    let text = std::fs::read_to_string(path).expect("the soak spec is readable");
+    let spec: Arc<Spec> = Arc::new(serde_json::from_str(&text).expect("the soak spec is JSON of the documented shape"));
+    assert!(!spec.bridges.is_empty() && !spec.principals.is_empty() && !spec.phases.is_empty());
+    assert!(spec.principals.iter().all(|p| !p.checks.is_empty()), "every principal needs a check");
+    let counts = Arc::new(Counts::default());
+    let phases = spec.phases.len() as u64;
+    let started = Instant::now();
+    println!("{:>9} {:>9} {:>9} {:>9} {:>9}", "in flight", "calls", "calls/s", "p50 ms", "p99 ms");
+    for (i, &workers) in spec.phases.iter().enumerate() {
+        // The calls split evenly, the first phases taking the remainder.
+        let per_phase = spec.calls / phases + u64::from((i as u64) < spec.calls % phases);
+        let next = Arc::new(AtomicU64::new(0));
+        let phase_started = Instant::now();
+        let mut handles = Vec::new();
+        for w in 0..workers {
+            let (spec, counts, next) = (spec.clone(), counts.clone(), next.clone());
+            handles.push(tokio::spawn(async move { worker(&spec, w, per_phase, &next, &counts).await }));
+        }
+        let mut lat = Vec::new();
+        for h in handles {
+            lat.extend(h.await.expect("soak worker"));
+        }
+        let secs = phase_started.elapsed().as_secs_f64();
+        lat.sort();
+        let pct = |p: f64| lat[((lat.len() as f64 * p) as usize).min(lat.len() - 1)].as_secs_f64() * 1000.0;
+        println!(
+            "{workers:>9} {:>9} {:>9.0} {:>9.2} {:>9.2}",
+            lat.len(),
+            lat.len() as f64 / secs,
+            pct(0.50),
+            pct(0.99)
+        );
+    }
+    let total = counts.calls.load(Ordering::Relaxed);
+    let (foreign, wrong, errors) = (
+        counts.foreign_rows.load(Ordering::Relaxed),
+        counts.wrong.load(Ordering::Relaxed),
+        counts.errors.load(Ordering::Relaxed),
+    );
+    println!(
+        "soak: {total} calls by {} principals through {} bridge(s) in {:.1} s ({:.0} calls/s): \
+         {foreign} foreign rows, {wrong} wrong answers, {errors} errors",
+        spec.principals.len(),
+        spec.bridges.len(),
+        started.elapsed().as_secs_f64(),
+        total as f64 / started.elapsed().as_secs_f64()
+    );
+    if foreign + wrong + errors > 0 || total != spec.calls {
+        std::process::exit(1);
+    }
+}
+
+/// One MCP session calling until the phase's calls are taken; its latencies.
+async fn worker(spec: &Spec, w: usize, budget: u64, next: &AtomicU64, counts: &Counts) -> Vec<Duration> {
+    let p = &spec.principals[w % spec.principals.len()];
+    let url = &spec.bridges[w % spec.bridges.len()];
+    let stores: HashSet<&str> = p.stores.iter().map(String::as_str).collect();
+    let http = reqwest::Client::new();
+    let session = initialize(&http, url, &p.token).await;
+    let mut lat = Vec::new();
+    let mut i = w;
+    while next.fetch_add(1, Ordering::Relaxed) < budget {
+        let check = &p.checks[i % p.checks.len()];
+        i += 1;
+        let req = json!({"jsonrpc": "2.0", "id": i, "method": "tools/call",
+                         "params": {"name": check.tool, "arguments": check.arguments}});
+        let t = Instant::now();
+        let answer = post(&http, url, &p.token, session.as_deref(), &req).await;
+        lat.push(t.elapsed());
+        counts.calls.fetch_add(1, Ordering::Relaxed);
+        let result = match answer {
+            Ok(v) if v["result"]["isError"] != json!(true) && v["result"]["structuredContent"].is_object() => {
+                v["result"]["structuredContent"].clone()
+            }
+            Ok(v) => {
+                report(&counts.errors, 1, || format!("{} {}: {v}", p.name, check.tool));
+                continue;
+            }
+            Err(e) => {
+                report(&counts.errors, 1, || format!("{} {}: {e}", p.name, check.tool));
+                continue;
+            }
+        };
+        let foreign = foreign_stores(&result, &stores);
+        if foreign > 0 {
+            report(&counts.foreign_rows, foreign, || format!("{} {}: foreign store in {result}", p.name, check.tool));
+        }
+        if result != check.answer {
+            report(&counts.wrong, 1, || format!("{} {}: got {result}, expected {}", p.name, check.tool, check.answer));
+        }
+    }
+    lat
+}
+
+/// Counts `n` failures of one kind and prints the first few of each kind.
+fn report(which: &AtomicU64, n: u64, what: impl FnOnce() -> String) {
+    if which.fetch_add(n, Ordering::Relaxed) < 5 {
+        eprintln!("soak: {}", what());
+    }
+}
+
+/// How many store ids in `v` are not in `stores`: `store_id` fields anywhere,
+/// and the `store_id` columns of a query result (`columns` + `rows`).
+fn foreign_stores(v: &Value, stores: &HashSet<&str>) -> u64 {
+    let foreign = |id: &Value| u64::from(id.as_str().is_some_and(|s| !stores.contains(s)));
+    match v {
+        Value::Object(m) => {
+            let mut n = m.get("store_id").map_or(0, foreign);
+            if let (Some(Value::Array(cols)), Some(Value::Array(rows))) = (m.get("columns"), m.get("rows")) {
+                for (c, col) in cols.iter().enumerate() {
+                    if col["name"] == "store_id" {
+                        n += rows.iter().map(|r| foreign(&r[c])).sum::<u64>();
+                    }
+                }
+            }
+            n + m.iter().filter(|(k, _)| *k != "store_id").map(|(_, x)| foreign_stores(x, stores)).sum::<u64>()
+        }
+        Value::Array(a) => a.iter().map(|x| foreign_stores(x, stores)).sum(),
+        _ => 0,
+    }
+}
+
+async fn initialize(http: &reqwest::Client, url: &str, token: &str) -> Option<String> {
+    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
+        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "zava-bench soak", "version": "1"}}});
+    let r = send(http, url, token, None, &init).await.expect("initialize");
+    let session = r.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
+    let _ = r.text().await;
+    let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
+    let _ = send(http, url, token, session.as_deref(), &note).await.expect("initialized").text().await;
+    session
+}
+
+async fn send(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    session: Option<&str>,
+    body: &Value,
+) -> Result<reqwest::Response, String> {
+    let mut req = http
+        .post(url)
+        .bearer_auth(token)
+        .header("accept", "application/json, text/event-stream")
+        .header("mcp-protocol-version", "2025-11-25")
+        .timeout(Duration::from_secs(60))
+        .json(body);
+    if let Some(s) = session {
+        req = req.header("mcp-session-id", s);
+    }
+    let r = req.send().await.map_err(|e| format!("HTTP: {e}"))?;
+    if r.status().is_success() { Ok(r) } else { Err(format!("HTTP {}", r.status())) }
+}
+
+/// One JSON-RPC request; the response (a JSON body or the SSE event carrying it).
+async fn post(
+    http: &reqwest::Client,
+    url: &str,
+    token: &str,
+    session: Option<&str>,
+    body: &Value,
+) -> Result<Value, String> {
+    let text = send(http, url, token, session, body).await?.text().await.map_err(|e| format!("body: {e}"))?;
+    let data = if text.starts_with('{') {
+        text.as_str()
+    } else {
+        text.lines()
+            .filter_map(|l| l.strip_prefix("data: "))
+            .find(|d| d.contains("\"id\""))
+            .ok_or_else(|| format!("no response in {text:?}"))?
+    };
+    serde_json::from_str(data).map_err(|e| format!("not JSON ({e}): {data}"))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn foreign_stores_are_counted_in_fields_and_query_columns() {
+        let mine: HashSet<&str> = ["a"].into_iter().collect();
+        assert_eq!(foreign_stores(&json!({"store_id": "a", "x": [{"store_id": "a"}]}), &mine), 0);
+        assert_eq!(foreign_stores(&json!({"store_id": "b", "x": [{"store_id": "c"}]}), &mine), 2);
+        let q = json!({"columns": [{"name": "n"}, {"name": "store_id"}], "rows": [[1, "a"], [2, "b"], [3, "b"]]});
+        assert_eq!(foreign_stores(&q, &mine), 2);
+        assert_eq!(foreign_stores(&json!({"columns": [{"name": "store_id"}], "rows": [["a"]]}), &mine), 0);
+    }
+}

@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Part of `make bench` (or alone, after it made the scale-1 database): calls/s,
+# p50 and p99 through one or two bridges, straight to Postgres or through
+# PgBouncer 1.18 in transaction mode, at 8, 32 and 64 calls in flight, by the
+# ten demo principals (one MCP session per worker), every answer checked like
+# the soak in tests/e2e/pooler.sh. Release builds; prints numbers.
+source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
+source "${ZAVA_ROOT}/scripts/soak.sh"
+DIR="${ZAVA_ROOT}/target/bench-cluster"; P="${ZAVA_BENCH_PORT:-5497}"
+SOAK_DIR="${ZAVA_ROOT}/target/bench-pooler"; POOLER_PORT=6497
+if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
+    bash "${ZAVA_ROOT}/scripts/setup.sh"
+    install_extension release
+fi
+(cd "${ZAVA_ROOT}" && cargo build -q --release -p zava-mcp -p zava-bench)
+[ -f "${DIR}/data/PG_VERSION" ] || die "no bench cluster in ${DIR}: run make bench once"
+WAS_RUNNING=""; cluster_running "${DIR}" && WAS_RUNNING=1
+cluster_start "${DIR}"
+SOAK_BRIDGES=()
+trap 'for b in "${SOAK_BRIDGES[@]}"; do kill "${b}" 2>/dev/null; done; pooler_stop "${SOAK_DIR}"; [ -n "${WAS_RUNNING}" ] || cluster_stop "${DIR}"' EXIT
+echo "== through PgBouncer 1.18 (transaction mode, 8 server connections) or straight to Postgres, with 1 or 2 bridges:"
+echo "   the 10 demo principals, one MCP session per worker, a mix of 4 tools (a query of the daily rollup, store"
+echo "   performance, top products, customer insights; a quarter), every answer checked against the principal's own"
+soak_principals "${P}"
+pooler_start "${SOAK_DIR}" "${POOLER_PORT}" "${P}" 8 postgres zava_mcp "${LOGINS[@]}" || die "PgBouncer did not start"
+soak_bridge() { # soak_bridge PORT DB-PORT [--pooler transaction]
+    DATABASE_URL="postgresql://zava_mcp@127.0.0.1:$2/zava" ZAVA_TOKENS="${TOKENS}" ZAVA_LOG=warn \
+        "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "127.0.0.1:$1" "${@:3}" --pool-max 16 \
+        --max-concurrent-per-principal 8 --cache-ttl-s 0 > "${SOAK_DIR}/bridge-$1.log" 2>&1 &
+    SOAK_BRIDGES+=($!)
+    until curl -sf -o /dev/null "http://127.0.0.1:$1/readyz"; do sleep 0.05; done
+}
+soak_bridge 8811 "${P}"; soak_bridge 8812 "${P}"
+soak_bridge 8813 "${POOLER_PORT}" --pooler transaction; soak_bridge 8814 "${POOLER_PORT}" --pooler transaction
+export SOAK_QUERY="SELECT store_id, sum(revenue) AS revenue, sum(orders) AS orders FROM retail.daily_store_sales WHERE day >= DATE '2026-08-01' AND day <= DATE '2026-10-31' GROUP BY store_id ORDER BY store_id"
+SOAK_CALLS="${ZAVA_BENCH_SOAK_CALLS:-18000}"
+for setup in "Postgres 8811" "Postgres 8811 8812" "PgBouncer 8813" "PgBouncer 8813 8814"; do
+    read -r via ports <<<"${setup}"
+    urls=(); for port in ${ports}; do urls+=("http://127.0.0.1:${port}/mcp"); done
+    soak_spec "${P}" "2026-08-01..2026-10-31" "${SOAK_CALLS}" "[8, 32, 64]" "${urls[@]}" > "${SOAK_DIR}/spec.json"
+    echo "-- ${#urls[@]} bridge(s) -> ${via}"
+    "${ZAVA_ROOT}/target/release/zava-bench" soak "${SOAK_DIR}/spec.json" 2>&1 | sed 's/^/   /'
+done
+
