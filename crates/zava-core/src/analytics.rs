@@ -240,7 +240,9 @@ fn explicit(text: &str) -> Option<Range> {
 pub fn parse_date(s: &str) -> Option<i32> {
     let mut it = s.split('-');
     let (y, m, d) = (it.next()?, it.next()?, it.next()?);
-    if it.next().is_some() || y.len() != 4 || m.len() != 2 || d.len() != 2 {
+    let digits = |part: &str, n: usize| part.len() == n && part.bytes().all(|b| b.is_ascii_digit());
+    // Digits only: `parse` alone would also take a sign ("2024-+1-+5").
+    if it.next().is_some() || !digits(y, 4) || !digits(m, 2) || !digits(d, 2) {
         return None;
     }
     let (y, m, d): (i32, u32, u32) = (y.parse().ok()?, m.parse().ok()?, d.parse().ok()?);
@@ -421,6 +423,14 @@ mod tests {
         assert_eq!(resolve("last_7_days", d(2025, 1, 3)).unwrap().start, d(2024, 12, 28));
         let prev = resolve("last_30_days", jan).unwrap().previous();
         assert_eq!((prev.start, prev.end), (d(2024, 11, 12), d(2024, 12, 12)));
+    }
+
+    #[test]
+    fn dates_are_digits_only() {
+        assert_eq!(parse_date("2024-01-05"), Some(d(2024, 1, 5)));
+        for bad in ["2024-+1-+5", "+024-01-05", "2024-1-05", "2024-01-5 ", "２０２４-01-05"] {
+            assert_eq!(parse_date(bad), None, "{bad}");
+        }
     }
 
     #[test]
