@@ -122,11 +122,17 @@ fi
 
 if [ "${cmd}" = serve ] && [ "${private}" = 1 ]; then
     MCP_URL="http://${MCP_LISTEN}/mcp"
-    DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${PORT}/zava" ZAVA_TOKENS_FILE="${TOKENS}" \
-        "${MCP_BIN}" http --listen "${MCP_LISTEN}" >> "${DIR}/zava-mcp.log" 2>&1 &
-    mcp_pid=$!
-    for _ in $(seq 1 100); do curl -sf -o /dev/null "http://${MCP_LISTEN}/readyz" && break; sleep 0.1; done
-    curl -sf -o /dev/null "http://${MCP_LISTEN}/readyz" || { tail -5 "${DIR}/zava-mcp.log" >&2; cluster_stop "${DIR}"; die "zava-mcp did not start (log: ${DIR}/zava-mcp.log)"; }
+    # Logs stay bounded: zava-mcp turns its file over at 16 MB (.1 keeps the
+    # previous 16 MB); stderr only gets what comes before logging starts.
+    start_mcp() {
+        DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${PORT}/zava" ZAVA_TOKENS_FILE="${TOKENS}" \
+            "${MCP_BIN}" http --listen "${MCP_LISTEN}" --log-file "${DIR}/zava-mcp.log" --log-max-mb 16 \
+            2>> "${DIR}/zava-mcp.stderr" &
+        mcp_pid=$!
+        for _ in $(seq 1 100); do curl -sf -o /dev/null "http://${MCP_LISTEN}/readyz" && return 0; sleep 0.1; done
+        return 1
+    }
+    start_mcp || { tail -5 "${DIR}/zava-mcp.log" "${DIR}/zava-mcp.stderr" >&2; cluster_stop "${DIR}"; die "zava-mcp did not start (log: ${DIR}/zava-mcp.log)"; }
     cat <<MSG
   zava-mcp serves MCP at ${MCP_URL} (log: ${DIR}/zava-mcp.log; tokens: ${TOKENS}).
   VS Code .vscode/mcp.json, one server per demo principal:
@@ -143,9 +149,34 @@ PY
 )
 
 MSG
-    log "serving until Ctrl-C (PostgreSQL log: ${DIR}/postgres.log)"
+    log "serving until Ctrl-C (PostgreSQL log: ${DIR}/postgres.log); PostgreSQL and zava-mcp are restarted if they stop"
     trap 'log "stopping"; kill -TERM "${mcp_pid}" 2>/dev/null; wait "${mcp_pid}" 2>/dev/null; cluster_stop "${DIR}"; exit 0' INT TERM
-    while cluster_running "${DIR}" && kill -0 "${mcp_pid}" 2>/dev/null; do sleep 1; done
-    kill -TERM "${mcp_pid}" 2>/dev/null; cluster_stop "${DIR}"
-    die "PostgreSQL or zava-mcp stopped unexpectedly (logs: ${DIR}/postgres.log, ${DIR}/zava-mcp.log)"
+    # Supervise: a stopped PostgreSQL is started again (crash recovery keeps
+    # the data in ${DIR}/data), a stopped zava-mcp too; five failed starts in
+    # a row give up. zava-mcp itself reconnects once PostgreSQL is back.
+    failed=0
+    while true; do
+        sleep 1
+        if ! cluster_running "${DIR}"; then
+            log "PostgreSQL stopped; its log ends:"
+            tail -n 3 "${DIR}/postgres.log" | sed 's/^/    /' >&2
+            if (cluster_start "${DIR}"); then
+                log "PostgreSQL restarted"; failed=0
+            else
+                failed=$((failed + 1))
+                [ "${failed}" -lt 5 ] || { kill -TERM "${mcp_pid}" 2>/dev/null; die "PostgreSQL does not start again (log: ${DIR}/postgres.log)"; }
+                sleep 2; continue
+            fi
+        fi
+        if ! kill -0 "${mcp_pid}" 2>/dev/null; then
+            rc=0; wait "${mcp_pid}" 2>/dev/null || rc=$?
+            log "zava-mcp stopped (exit ${rc}; log: ${DIR}/zava-mcp.log); restarting it"
+            if start_mcp; then
+                log "zava-mcp restarted"; failed=0
+            else
+                failed=$((failed + 1))
+                [ "${failed}" -lt 5 ] || { cluster_stop "${DIR}"; die "zava-mcp does not start again (log: ${DIR}/zava-mcp.log)"; }
+            fi
+        fi
+    done
 fi

@@ -27,3 +27,15 @@ COUNTS_SQL="SELECT string_agg(t || '=' || n, ' ' ORDER BY t) FROM (
   UNION ALL SELECT 'role_principals', count(*) FROM zava.role_principals) x"
 # A fingerprint of every order line's content.
 FINGERPRINT_SQL="SELECT md5(string_agg(o.order_id::text || o.ordered_at || o.status || i.product_id || i.quantity || i.line_total, ',' ORDER BY o.order_id, i.order_item_id)) FROM retail.orders o JOIN retail.order_items i USING (store_id, order_id)"
+
+# fresh_demo_cluster DIR PORT: a new cluster in DIR on PORT (an old one there
+# is removed) with database zava: the extension, scale-0.01 demo data ending
+# 2024-06-30 and the demo logins.
+fresh_demo_cluster() {
+    local dir="$1" port="$2"
+    cluster_stop "${dir}"; rm -rf "${dir}"
+    cluster_init "${dir}" "${port}" fast; cluster_start "${dir}"
+    q "${port}" postgres postgres -c "CREATE DATABASE zava"
+    q "${port}" postgres zava -c "SET client_min_messages = warning" -c "CREATE EXTENSION zava CASCADE" \
+        -c "SELECT zava.generate_demo_data(0.01, 42, '2024-06-30')" -c "SELECT zava.setup_demo_logins()" >/dev/null
+}

@@ -258,3 +258,73 @@ mod tests {
         assert!(check_listen(&any, &some, false).is_ok());
     }
 }
+
+/// Property tests: the token and header parsers take text from files, the
+/// environment and every request.
+#[cfg(test)]
+mod properties {
+    use proptest::prelude::*;
+
+    use super::*;
+
+    /// A valid token: 16–40 printable characters, no whitespace, no `,` (so it
+    /// also fits ZAVA_TOKENS), possibly `=`.
+    fn token() -> impl Strategy<Value = String> {
+        "[A-Za-z0-9+/=:._~!-]{16,40}"
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig { cases: 2048, ..ProptestConfig::default() })]
+
+        #[test]
+        fn any_tokens_file_parses_or_names_its_line(text in "\\PC{0,200}|([ \\t]*[A-Za-z0-9=#-]{0,40}[ \\t]+[0-9a-f-]{0,40}[ \\t]*\\n){0,4}") {
+            match Tokens::parse_file(&text) {
+                Ok(t) => prop_assert!(t.len() <= text.lines().count()),
+                Err(e) => prop_assert!(e.starts_with("tokens file, line "), "{e}"),
+            }
+        }
+
+        #[test]
+        fn any_tokens_env_parses_or_names_its_entry(text in "\\PC{0,200}") {
+            if let Err(e) = Tokens::parse_env(&text) {
+                prop_assert!(e.starts_with("ZAVA_TOKENS, entry "), "{e}");
+            }
+        }
+
+        #[test]
+        fn valid_tokens_map_to_their_principals(entries in prop::collection::btree_map(token(), any::<u128>(), 1..8)) {
+            let file: String = entries.iter().map(|(t, p)| format!("{t}\t {}  label\n", Uuid::from_u128(*p))).collect();
+            let env: Vec<String> = entries.iter().map(|(t, p)| format!("{t}={}", Uuid::from_u128(*p))).collect();
+            for tokens in [Tokens::parse_file(&file).expect("valid file"), Tokens::parse_env(&env.join(",")).expect("valid env")] {
+                prop_assert_eq!(tokens.len(), entries.len());
+                for (t, p) in &entries {
+                    prop_assert_eq!(tokens.principal(t), Some(Uuid::from_u128(*p)));
+                    let mut other = t.clone();
+                    other.push('x');
+                    if !entries.contains_key(&other) {
+                        prop_assert_eq!(tokens.principal(&other), None);
+                    }
+                }
+            }
+        }
+
+        #[test]
+        fn bearer_headers(header in "\\PC{0,60}", t in token()) {
+            if let Some(found) = bearer(&header) {
+                prop_assert!(!found.is_empty() && header.contains(found));
+            }
+            let header = format!("Bearer {t}");
+            prop_assert_eq!(bearer(&header), Some(t.as_str()));
+        }
+
+        #[test]
+        fn origins_are_allowed_only_for_listed_hosts(origin in "\\PC{0,40}|(https?|ftp)://[a-z.\\[\\]:0-9@/]{0,30}") {
+            let hosts = vec!["localhost".to_string(), "127.0.0.1".to_string()];
+            if origin_allowed(&origin, &hosts, &[]) {
+                let rest = origin.trim().split_once("://").map(|(_, r)| r).unwrap_or("");
+                let host = rest.rsplit_once(':').map_or(rest, |(h, _)| h);
+                prop_assert!(hosts.iter().any(|h| h.eq_ignore_ascii_case(host)), "{origin:?}");
+            }
+        }
+    }
+}

@@ -6,10 +6,18 @@
 //! token that created it — a request with another principal's token naming
 //! that `Mcp-Session-Id` (POST, GET with `Last-Event-ID`, DELETE) gets 404, as
 //! if the session did not exist.
+//!
+//! Shutdown (SIGTERM, Ctrl-C) drains: from the signal on, every new `/mcp`
+//! request gets 503 with `Retry-After` and a JSON-RPC error; the POSTs already
+//! admitted finish and their answers are sent; then (or at `--drain-timeout-s`,
+//! cancelling what still runs) the MCP sessions end, their streams close and
+//! the server returns.
 
 use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
+use std::time::Duration;
 
 use axum::Router;
 use axum::body::Body;
@@ -23,10 +31,12 @@ use futures_util::StreamExt;
 use rmcp::transport::streamable_http_server::session::local::LocalSessionManager;
 use rmcp::transport::streamable_http_server::{StreamableHttpServerConfig, StreamableHttpService};
 use serde_json::{Value, json};
+use tokio::sync::Notify;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::config::{Tokens, bearer, digest, origin_allowed};
+use crate::envelope;
 use crate::server::{AuthPrincipal, State, Zava};
 
 const SESSION_HEADER: &str = "mcp-session-id";
@@ -46,6 +56,48 @@ struct Auth {
     /// (session id, JSON-RPC id) of requests whose answers are still streaming.
     in_flight: Arc<Mutex<HashSet<(String, String)>>>,
     max_body_bytes: usize,
+    drain: Arc<Drain>,
+}
+
+/// Admitted POSTs whose answers are not yet sent, and whether the server is
+/// stopping (then nothing new is admitted).
+#[derive(Default)]
+struct Drain {
+    stopping: CancellationToken,
+    active: AtomicUsize,
+    idle: Notify,
+}
+
+/// One admitted POST, counted in [`Drain::active`] until its answer has been
+/// sent (dropped with the response body).
+struct Active(Arc<Drain>);
+
+impl Active {
+    fn new(drain: &Arc<Drain>) -> Active {
+        drain.active.fetch_add(1, Ordering::SeqCst);
+        Active(drain.clone())
+    }
+}
+
+impl Drop for Active {
+    fn drop(&mut self) {
+        if self.0.active.fetch_sub(1, Ordering::SeqCst) == 1 {
+            self.0.idle.notify_waiters();
+        }
+    }
+}
+
+impl Drain {
+    /// Waits until no admitted POST is left (after `stopping`, none is added).
+    async fn finished(&self) {
+        loop {
+            let idle = self.idle.notified();
+            if self.active.load(Ordering::SeqCst) == 0 {
+                return;
+            }
+            idle.await;
+        }
+    }
 }
 
 /// Holds a request's place in `in_flight` until its answer has been sent (or
@@ -67,7 +119,8 @@ fn jsonrpc_error(status: StatusCode, id: Value, code: i64, message: String) -> R
     (status, [(header::CONTENT_TYPE, "application/json")], body.to_string()).into_response()
 }
 
-/// Reads a POST body once: not JSON → 400 with JSON-RPC -32700; a request whose
+/// Reads a POST body once: not JSON → 400 with JSON-RPC -32700, not a
+/// JSON-RPC message (envelope.rs) → 400 with -32600 or -32602; a request whose
 /// id is still in flight in the same session → 409 with a JSON-RPC error at
 /// once (rmcp would otherwise leave the second one waiting until a timeout).
 async fn admit(auth: &Auth, session: Option<&str>, request: Request) -> Result<(Request, Option<InFlight>), Response> {
@@ -75,9 +128,9 @@ async fn admit(auth: &Auth, session: Option<&str>, request: Request) -> Result<(
     let Ok(bytes) = axum::body::to_bytes(body, auth.max_body_bytes).await else {
         return Err((StatusCode::PAYLOAD_TOO_LARGE, "request body too large\n").into_response());
     };
-    let message: Value = serde_json::from_slice(&bytes).map_err(|e| {
-        jsonrpc_error(StatusCode::BAD_REQUEST, Value::Null, -32700, format!("Parse error: the body is not JSON ({e})"))
-    })?;
+    // rmcp would answer a malformed envelope with 415: say what is wrong instead.
+    let message =
+        envelope::check(&bytes).map_err(|r| jsonrpc_error(StatusCode::BAD_REQUEST, r.id, r.code, r.message))?;
     let mut guard = None;
     if let (Some(session), Some(_), Some(id)) = (session, message.get("method"), message.get("id"))
         && !id.is_null()
@@ -97,6 +150,18 @@ async fn admit(auth: &Auth, session: Option<&str>, request: Request) -> Result<(
 }
 
 async fn authenticate(AxumState(auth): AxumState<Auth>, request: Request, next: Next) -> Response {
+    if auth.drain.stopping.is_cancelled() {
+        let mut refused = jsonrpc_error(
+            StatusCode::SERVICE_UNAVAILABLE,
+            Value::Null,
+            -32000,
+            "the server is shutting down; retry on another instance or shortly".into(),
+        );
+        refused.headers_mut().insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        return refused;
+    }
+    // Counted before anything is awaited, so a drain that starts meanwhile waits for it.
+    let active = (request.method() == Method::POST).then(|| Active::new(&auth.drain));
     let from_token = bearer_token(&request).and_then(|t| auth.tokens.principal(t));
     let from_dev_header = || {
         auth.dev_header.then(|| request.headers().get("x-rls-user-id")?.to_str().ok()?.parse::<Uuid>().ok()).flatten()
@@ -126,10 +191,10 @@ async fn authenticate(AxumState(auth): AxumState<Auth>, request: Request, next: 
             if deleting && response.status() == StatusCode::ACCEPTED {
                 *response.status_mut() = StatusCode::OK;
             }
-            if let Some(guard) = in_flight {
+            if in_flight.is_some() || active.is_some() {
                 let (parts, body) = response.into_parts();
                 let body = body.into_data_stream().map(move |chunk| {
-                    let _held = &guard;
+                    let _held = (&in_flight, &active);
                     chunk
                 });
                 response = Response::from_parts(parts, Body::from_stream(body));
@@ -164,6 +229,8 @@ pub struct HttpOptions {
     pub max_body_bytes: usize,
     pub metrics_token: Option<String>,
     pub readyz_details: bool,
+    /// How long a shutdown waits for admitted calls before cancelling them.
+    pub drain_timeout: Duration,
 }
 
 /// Hosts and origins a request's `Origin` may name.
@@ -191,6 +258,7 @@ struct Ops {
     /// SHA-256 of the token /metrics requires, if any.
     metrics_token: Option<[u8; 32]>,
     readyz_details: bool,
+    drain: Arc<Drain>,
 }
 
 pub async fn serve(state: Arc<State>, opts: HttpOptions, shutdown: CancellationToken) -> std::io::Result<()> {
@@ -201,9 +269,11 @@ pub async fn serve(state: Arc<State>, opts: HttpOptions, shutdown: CancellationT
     // than stateless JSON answers here, and a client's cancellation reaches the
     // call (stateless mode did not cancel the query when the client gave up).
     let hosts_for_origin = hosts.clone();
+    // Ends every MCP session (and so its streams and calls): after the drain.
+    let sessions_end = CancellationToken::new();
     let config = StreamableHttpServerConfig::default()
         .with_allowed_hosts(hosts)
-        .with_cancellation_token(shutdown.child_token())
+        .with_cancellation_token(sessions_end.clone())
         .with_max_request_body_bytes(opts.max_body_bytes);
     let mcp_state = state.clone();
     let mcp = StreamableHttpService::new(
@@ -211,16 +281,22 @@ pub async fn serve(state: Arc<State>, opts: HttpOptions, shutdown: CancellationT
         Arc::new(LocalSessionManager::default()),
         config,
     );
+    let drain = Arc::new(Drain::default());
     let auth = Auth {
         tokens: Arc::new(opts.tokens),
         dev_header: opts.dev_header,
         sessions: Arc::default(),
         in_flight: Arc::default(),
         max_body_bytes: opts.max_body_bytes,
+        drain: drain.clone(),
     };
     let mcp_routes = Router::new().fallback_service(mcp).layer(middleware::from_fn_with_state(auth, authenticate));
-    let ops =
-        Ops { state, metrics_token: opts.metrics_token.as_deref().map(digest), readyz_details: opts.readyz_details };
+    let ops = Ops {
+        state,
+        metrics_token: opts.metrics_token.as_deref().map(digest),
+        readyz_details: opts.readyz_details,
+        drain: drain.clone(),
+    };
     let origins = Origins { hosts: Arc::new(hosts_for_origin), origins: Arc::new(opts.allowed_origins) };
     let app = Router::new()
         .route("/healthz", get(|| async { "ok\n" }))
@@ -235,10 +311,28 @@ pub async fn serve(state: Arc<State>, opts: HttpOptions, shutdown: CancellationT
         let _ = tcp.set_nodelay(true);
     });
     tracing::info!(listen = %opts.listen, "serving MCP over Streamable HTTP at /mcp");
-    axum::serve(listener, app).with_graceful_shutdown(async move { shutdown.cancelled().await }).await
+    let drain_timeout = opts.drain_timeout;
+    let drained = async move {
+        shutdown.cancelled().await;
+        drain.stopping.cancel();
+        let waiting = drain.active.load(Ordering::SeqCst);
+        tracing::info!(calls = waiting, "shutting down: refusing new requests, finishing admitted ones");
+        if tokio::time::timeout(drain_timeout, drain.finished()).await.is_err() {
+            tracing::warn!(
+                calls = drain.active.load(Ordering::SeqCst),
+                timeout_s = drain_timeout.as_secs_f64(),
+                "drain timeout: cancelling the calls still running"
+            );
+        }
+        sessions_end.cancel();
+    };
+    axum::serve(listener, app).with_graceful_shutdown(drained).await
 }
 
 async fn readyz(AxumState(ops): AxumState<Ops>) -> Response {
+    if ops.drain.stopping.is_cancelled() {
+        return (StatusCode::SERVICE_UNAVAILABLE, "not ready: shutting down\n").into_response();
+    }
     match ops.state.db.check().await {
         Ok(version) if ops.readyz_details => {
             (StatusCode::OK, format!("ready: database reachable, zava {version}\n")).into_response()

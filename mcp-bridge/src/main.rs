@@ -7,11 +7,14 @@ mod cache;
 mod config;
 mod contract;
 mod db;
+mod envelope;
 mod errors;
 mod http;
+mod logfile;
 mod metrics;
 mod prompts;
 mod server;
+mod stdio;
 
 use std::net::SocketAddr;
 use std::path::PathBuf;
@@ -80,6 +83,10 @@ enum Transport {
         /// Let /readyz name the extension's version (off: only "ready").
         #[arg(long, env = "ZAVA_READYZ_DETAILS")]
         readyz_details: bool,
+        /// On SIGTERM, how long admitted calls may take to finish (new ones get
+        /// 503) before they are cancelled, in seconds.
+        #[arg(long, env = "ZAVA_DRAIN_TIMEOUT_S", default_value_t = 10)]
+        drain_timeout_s: u64,
     },
 }
 
@@ -145,6 +152,13 @@ struct Common {
     /// PgBouncer: settings in each call's transaction, unnamed statements).
     #[arg(long, env = "ZAVA_POOLER", value_enum, default_value_t = Pooler::None, global = true)]
     pooler: Pooler,
+    /// Write the logs to this file instead of stderr, turning it over to
+    /// `<file>.1` at --log-max-mb (so at most twice that on disk).
+    #[arg(long, env = "ZAVA_LOG_FILE", global = true)]
+    log_file: Option<PathBuf>,
+    /// The size at which --log-file turns over, in MiB.
+    #[arg(long, env = "ZAVA_LOG_MAX_MB", default_value_t = 16, global = true)]
+    log_max_mb: u64,
 }
 
 /// The per-principal share of the pool: as configured (default half the
@@ -161,12 +175,20 @@ fn worker_threads(configured: Option<usize>) -> usize {
 
 fn main() -> ExitCode {
     let cli = Cli::parse();
-    // Logs are JSON on stderr (stdout carries the protocol in stdio mode).
-    tracing_subscriber::fmt()
-        .json()
-        .with_writer(std::io::stderr)
-        .with_env_filter(tracing_subscriber::EnvFilter::try_from_env("ZAVA_LOG").unwrap_or_else(|_| "info".into()))
-        .init();
+    // Logs are JSON on stderr (stdout carries the protocol in stdio mode), or
+    // in a file bounded in size.
+    let filter = tracing_subscriber::EnvFilter::try_from_env("ZAVA_LOG").unwrap_or_else(|_| "info".into());
+    let logs = tracing_subscriber::fmt().json().with_env_filter(filter);
+    match &cli.common.log_file {
+        Some(path) => match logfile::RotatingFile::open(path, cli.common.log_max_mb.max(1) << 20) {
+            Ok(file) => logs.with_writer(Arc::new(file)).init(),
+            Err(e) => {
+                eprintln!("zava-mcp: cannot open the log file {}: {e}", path.display());
+                return ExitCode::FAILURE;
+            }
+        },
+        None => logs.with_writer(std::io::stderr).init(),
+    }
     let threads = worker_threads(cli.common.worker_threads);
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(threads)
@@ -238,15 +260,18 @@ async fn run(cli: Cli) -> Result<(), String> {
 
     let result = match cli.transport {
         Transport::Stdio { principal } => {
+            let (stdio, transport) = stdio::CheckedStdio::start();
             let service = Zava::new(state, Some(principal))
-                .serve(rmcp::transport::stdio())
+                .serve(transport)
                 .await
                 .map_err(|e| format!("MCP handshake failed: {e}"))?;
             let cancel = service.cancellation_token();
-            tokio::select! {
+            let ended = tokio::select! {
                 r = service.waiting() => r.map(|_| ()).map_err(|e| format!("stdio transport: {e}")),
                 _ = shutdown.cancelled() => { cancel.cancel(); Ok(()) }
-            }
+            };
+            stdio.finish().await;
+            ended
         }
         Transport::Http {
             listen,
@@ -258,6 +283,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             allowed_origins,
             metrics_token,
             readyz_details,
+            drain_timeout_s,
         } => {
             let mut tokens = match tokens_file {
                 Some(path) => Tokens::parse_file(
@@ -284,6 +310,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 max_body_bytes,
                 metrics_token,
                 readyz_details,
+                drain_timeout: Duration::from_secs(drain_timeout_s),
             };
             http::serve(state, opts, shutdown.clone()).await.map_err(|e| format!("HTTP server: {e}"))
         }

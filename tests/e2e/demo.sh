@@ -79,6 +79,35 @@ expect "make demo prints a VS Code mcp.json with a server per principal" \
 token="$(awk '$3 == "seattle_manager" {print $1}' "${ZAVA_DEMO_DIR}/tokens")"
 expect_eq "the printed tokens are accepted (and none is needed for health)" \
     "$(curl -s -o /dev/null -w '%{http_code}' -X POST http://127.0.0.1:8798/mcp -H "authorization: Bearer ${token}" -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}')" "200"
+# Supervised: PostgreSQL killed (-m immediate, as a crash) and zava-mcp killed.
+call_seattle() { # initialize, then one tools/call as Seattle (a query: never cached, so it reaches Postgres)
+    local sid
+    sid="$(curl -s -D - -o /dev/null -X POST http://127.0.0.1:8798/mcp -H "authorization: Bearer ${token}" \
+        -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' \
+        -d '{"jsonrpc":"2.0","id":1,"method":"initialize","params":{"protocolVersion":"2025-11-25","capabilities":{},"clientInfo":{"name":"t","version":"1"}}}' \
+        | awk 'tolower($1) == "mcp-session-id:" {print $2}' | tr -d '\r')"
+    [ -n "${sid}" ] || return 1
+    curl -s -X POST http://127.0.0.1:8798/mcp -H "authorization: Bearer ${token}" -H "mcp-session-id: ${sid}" \
+        -H 'content-type: application/json' -H 'accept: application/json, text/event-stream' \
+        -d '{"jsonrpc":"2.0","id":2,"method":"tools/call","params":{"name":"execute_sales_query","arguments":{"postgresql_query":"SELECT count(*) FROM retail.orders"}}}' \
+        | grep -q '"structuredContent"'
+}
+expect "make demo answers a tool call" call_seattle
+as_pg_user "${PG_BIN}/pg_ctl" -D "${ZAVA_DEMO_DIR}/data" -m immediate -w stop >/dev/null
+t0=$(date +%s); back=""
+for _ in $(seq 1 60); do
+    if call_seattle; then back=$(( $(date +%s) - t0 )); break; fi
+    sleep 0.5
+done
+echo "# make demo answered a tool call again ${back:-never} s after PostgreSQL died"
+expect "after PostgreSQL dies, make demo answers tool calls again within 30 s" test "${back:-99}" -le 30
+expect "… and it said what happened" grep -q 'PostgreSQL restarted' "${ZAVA_ROOT}/target/e2e-demo-serve.log"
+expect "… after saying it had stopped" grep -q 'PostgreSQL stopped' "${ZAVA_ROOT}/target/e2e-demo-serve.log"
+pkill -KILL -f "zava-mcp http --listen 127.0.0.1:8798"
+for _ in $(seq 1 60); do call_seattle && break; sleep 0.5; done
+expect "after zava-mcp dies, make demo restarts it and answers again" call_seattle
+expect "… and said so" grep -q 'zava-mcp restarted' "${ZAVA_ROOT}/target/e2e-demo-serve.log"
+expect "zava-mcp logs to its bounded file" grep -q '"tool":"execute_sales_query"' "${ZAVA_DEMO_DIR}/zava-mcp.log"
 kill -TERM "${pid}"; wait "${pid}"
 expect_eq "a signal ends make demo cleanly" "$?" "0"
 expect "and stops the cluster" bash -c "! ${PG_BIN}/pg_isready -q -h 127.0.0.1 -p ${P}"

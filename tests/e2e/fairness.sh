@@ -7,13 +7,9 @@
 # flood are printed (numbers, not assertions, apart from a generous bound).
 source "$(dirname "$0")/../lib.sh"
 DIR="${ZAVA_ROOT}/target/e2e-fairness"; P=5485; HTTP_PORT=8794
-cluster_stop "${DIR}"; rm -rf "${DIR}"
-cluster_init "${DIR}" "${P}" fast; cluster_start "${DIR}"
 BRIDGE_PID=""
 trap '[ -n "${BRIDGE_PID}" ] && kill "${BRIDGE_PID}" 2>/dev/null; cluster_stop "${DIR}"' EXIT
-q "${P}" postgres postgres -c "CREATE DATABASE zava"
-q "${P}" postgres zava -c "SET client_min_messages = warning" -c "CREATE EXTENSION zava CASCADE" \
-    -c "SELECT zava.generate_demo_data(0.01, 42, '2024-06-30')" -c "SELECT zava.setup_demo_logins()" >/dev/null
+fresh_demo_cluster "${DIR}" "${P}"
 (cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp) || { echo "not ok - zava-mcp builds"; exit 1; }
 SEATTLE_TOKEN="seattle-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"
 OFFICE_TOKEN="office-$(od -An -tx1 -N12 /dev/urandom | tr -d ' \n')"

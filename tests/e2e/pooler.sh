@@ -15,13 +15,10 @@ source "${ZAVA_ROOT}/scripts/soak.sh"
 DIR="${ZAVA_ROOT}/target/e2e-pooler"; P=5483; POOLER=6483; A=8783; B=8784
 CALLS="${ZAVA_SOAK_CALLS:-100000}"
 PERIOD="2024-04-01..2024-06-30"
-pooler_stop "${DIR}/pgbouncer"; cluster_stop "${DIR}"; rm -rf "${DIR}"
-cluster_init "${DIR}" "${P}" fast; cluster_start "${DIR}"
+pooler_stop "${DIR}/pgbouncer"
 PIDS=()
 trap 'for p in "${PIDS[@]}"; do kill "${p}" 2>/dev/null; done; pooler_stop "${DIR}/pgbouncer"; cluster_stop "${DIR}"' EXIT
-q "${P}" postgres postgres -c "CREATE DATABASE zava"
-q "${P}" postgres zava -c "SET client_min_messages = warning" -c "CREATE EXTENSION zava CASCADE" \
-    -c "SELECT zava.generate_demo_data(0.01, 42, '2024-06-30')" -c "SELECT zava.setup_demo_logins()" >/dev/null
+fresh_demo_cluster "${DIR}" "${P}"
 (cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp -p zava-bench) || { echo "not ok - zava-mcp and zava-bench build"; exit 1; }
 soak_principals "${P}"
 expect "PgBouncer (transaction mode, 6 server connections) starts in front of the cluster" \
