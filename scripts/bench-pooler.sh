@@ -17,7 +17,7 @@ fi
 WAS_RUNNING=""; cluster_running "${DIR}" && WAS_RUNNING=1
 cluster_start "${DIR}"
 SOAK_BRIDGES=()
-trap 'for b in "${SOAK_BRIDGES[@]}"; do kill "${b}" 2>/dev/null; done; pooler_stop "${SOAK_DIR}"; [ -n "${WAS_RUNNING}" ] || cluster_stop "${DIR}"' EXIT
+trap 'for b in "${SOAK_BRIDGES[@]}"; do kill "${b}" 2>/dev/null || true; done; pooler_stop "${SOAK_DIR}"; [ -n "${WAS_RUNNING}" ] || cluster_stop "${DIR}"; true' EXIT
 echo "== through PgBouncer 1.18 (transaction mode, 8 server connections) or straight to Postgres, with 1 or 2 bridges:"
 echo "   the 10 demo principals, one MCP session per worker, a mix of 4 tools (a query of the daily rollup, store"
 echo "   performance, top products, customer insights; a quarter), every answer checked against the principal's own"

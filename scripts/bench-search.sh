@@ -19,7 +19,7 @@ fi
 (cd "${ZAVA_ROOT}" && cargo build -q --release -p zava-mcp -p zava-bench)
 cluster_init "${DIR}" "${P}" fast; cluster_start "${DIR}"
 BRIDGE=""
-trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null; cluster_stop "${DIR}"' EXIT
+trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null || true; cluster_stop "${DIR}"' EXIT
 psql_at() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${P}/$1" -XqAt -v ON_ERROR_STOP=1 "${@:2}"; }
 drop_if_script_changed "${DIR}" "${P}" zava
 if ! psql_at postgres -c "SELECT 1 FROM pg_database WHERE datname = 'zava'" | grep -q 1; then

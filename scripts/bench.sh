@@ -20,7 +20,7 @@ install_extension release
 cluster_init "${DIR}" "${P}" fast
 cluster_start "${DIR}"
 BRIDGE=""
-trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null; [ -n "${CACHED:-}" ] && kill "${CACHED}" 2>/dev/null; cluster_stop "${DIR}"' EXIT
+trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null || true; [ -n "${CACHED:-}" ] && kill "${CACHED}" 2>/dev/null || true; cluster_stop "${DIR}"' EXIT
 psql_admin() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${P}/$1" -XqAt -v ON_ERROR_STOP=1 -c "$2"; }
 stale() { ! psql_admin "$1" "SELECT to_regclass('retail.daily_product_sales') IS NOT NULL" 2>/dev/null | grep -q t; }
 drop_if_script_changed "${DIR}" "${P}" zava zava_big
