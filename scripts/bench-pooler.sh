@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Part of `make bench` (or alone, after it made the scale-1 database): calls/s,
-# p50 and p99 through one or two bridges, straight to Postgres or through
+# p50 and p99 through one or two bridges (the soak's clients split over them,
+# or HAProxy spreading the sessions), straight to Postgres or through
 # PgBouncer 1.18 in transaction mode, at 8, 32 and 64 calls in flight, by the
 # ten demo principals (one MCP session per worker), every answer checked like
 # the soak in tests/e2e/pooler.sh. Release builds; prints numbers.
@@ -17,7 +18,7 @@ fi
 WAS_RUNNING=""; cluster_running "${DIR}" && WAS_RUNNING=1
 cluster_start "${DIR}"
 SOAK_BRIDGES=()
-trap 'for b in "${SOAK_BRIDGES[@]}"; do kill "${b}" 2>/dev/null || true; done; pooler_stop "${SOAK_DIR}"; [ -n "${WAS_RUNNING}" ] || cluster_stop "${DIR}"; true' EXIT
+trap 'for b in "${SOAK_BRIDGES[@]}"; do kill "${b}" 2>/dev/null || true; done; lb_stop "${SOAK_DIR}/haproxy"; pooler_stop "${SOAK_DIR}"; [ -n "${WAS_RUNNING}" ] || cluster_stop "${DIR}"; true' EXIT
 echo "== through PgBouncer 1.18 (transaction mode, 8 server connections) or straight to Postgres, with 1 or 2 bridges:"
 echo "   the 10 demo principals, one MCP session per worker, a mix of 4 tools (a query of the daily rollup, store"
 echo "   performance, top products, customer insights; a quarter), every answer checked against the principal's own"
@@ -34,11 +35,16 @@ soak_bridge 8811 "${P}"; soak_bridge 8812 "${P}"
 soak_bridge 8813 "${POOLER_PORT}" --pooler transaction; soak_bridge 8814 "${POOLER_PORT}" --pooler transaction
 export SOAK_QUERY="SELECT store_id, sum(revenue) AS revenue, sum(orders) AS orders FROM retail.daily_store_sales WHERE day >= DATE '2026-08-01' AND day <= DATE '2026-10-31' GROUP BY store_id ORDER BY store_id"
 SOAK_CALLS="${ZAVA_BENCH_SOAK_CALLS:-18000}"
-for setup in "Postgres 8811" "Postgres 8811 8812" "PgBouncer 8813" "PgBouncer 8813 8814"; do
+lb_start "${SOAK_DIR}/haproxy" 8810 8811 8812 || die "HAProxy did not start"
+sleep 1.5 # both bridges pass their first health checks
+for setup in "Postgres 8811" "Postgres 8811 8812" "HAProxy 8810" "PgBouncer 8813" "PgBouncer 8813 8814"; do
     read -r via ports <<<"${setup}"
     urls=(); for port in ${ports}; do urls+=("http://127.0.0.1:${port}/mcp"); done
+    label="${#urls[@]} bridge(s) -> ${via}"
+    # HAProxy spreads the sessions over bridges 8811 and 8812 (sticky per session).
+    [ "${via}" = HAProxy ] && label="HAProxy -> 2 bridges -> Postgres"
     soak_spec "${P}" "2026-08-01..2026-10-31" "${SOAK_CALLS}" "[8, 32, 64]" "${urls[@]}" > "${SOAK_DIR}/spec.json"
-    echo "-- ${#urls[@]} bridge(s) -> ${via}"
+    echo "-- ${label}"
     "${ZAVA_ROOT}/target/release/zava-bench" soak "${SOAK_DIR}/spec.json" 2>&1 | sed 's/^/   /'
 done
 

@@ -168,3 +168,57 @@ pooler_stop() {
     kill "${pid}" 2>/dev/null || return 0
     while kill -0 "${pid}" 2>/dev/null; do sleep 0.1; done
 }
+
+# HAProxy (Debian's package) in front of zava-mcp bridges, run by the cluster
+# user: lb_start DIR PORT BRIDGE-PORT…. Session clients stay with the bridge
+# that created their session: HAProxy learns each Mcp-Session-Id from the
+# answer to initialize (a stick table) and sends the session's requests there;
+# a request without the header (initialize, per-request clients) goes round
+# robin, and so does one whose bridge is down (that bridge answers 404 for an
+# unknown session, and the client initializes again). Bridges are
+# health-checked on /readyz every 0.5 s. lb_stop DIR stops it.
+lb_start() {
+    local dir="$1" port="$2" b i=0
+    shift 2
+    pg_user_dir "${dir}"
+    {
+        echo "# Written by Zava's scripts/cluster.sh (lb_start): a test load balancer on loopback."
+        echo "global"
+        echo "    maxconn 2000"
+        echo "defaults"
+        echo "    mode http"
+        echo "    timeout connect 2s"
+        echo "    timeout client 120s"
+        echo "    timeout server 120s"
+        echo "frontend mcp"
+        echo "    bind 127.0.0.1:${port}"
+        echo "    default_backend bridges"
+        echo "backend bridges"
+        echo "    balance roundrobin"
+        echo "    stick-table type string len 128 size 1m expire 1h"
+        echo "    stick on req.hdr(mcp-session-id)"
+        echo "    stick store-response res.hdr(mcp-session-id)"
+        echo "    option redispatch"
+        echo "    option httpchk"
+        echo "    http-check send meth GET uri /readyz ver HTTP/1.1 hdr Host 127.0.0.1"
+        echo "    http-check expect status 200"
+        echo "    default-server inter 500ms fall 2 rise 2"
+        for b in "$@"; do i=$((i + 1)); echo "    server bridge${i} 127.0.0.1:${b} check"; done
+    } > "${dir}/haproxy.cfg"
+    if [ "$(id -u)" = 0 ]; then chown -R "${ZAVA_OS_USER}:" "${dir}"; fi
+    lb_stop "${dir}"
+    as_pg_user /usr/sbin/haproxy -D -q -f "${dir}/haproxy.cfg" -p "${dir}/haproxy.pid" || return 1
+    local _
+    for _ in $(seq 1 50); do
+        curl -s -o /dev/null "http://127.0.0.1:${port}/healthz" && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+lb_stop() {
+    local pid
+    pid="$(cat "$1/haproxy.pid" 2>/dev/null)" || return 0
+    kill "${pid}" 2>/dev/null || return 0
+    while kill -0 "${pid}" 2>/dev/null; do sleep 0.1; done
+}

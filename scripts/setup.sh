@@ -2,7 +2,7 @@
 # Installs everything Zava needs on a fresh Debian 12 machine, in order, and
 # skips whatever is already there (safe to run again):
 #   1. Debian packages: postgresql-15, server headers, libclang, clang, sudo,
-#      pgbouncer (the pooler tests), …
+#      pgbouncer and haproxy (the pooler and load-balancer tests), …
 #   2. pgvector, built with PGXS from Debian's signed *source* package
 #   3. the unprivileged OS user that runs Postgres clusters
 #   4. cargo-pgrx at exactly the version pinned in Cargo.toml, and `cargo pgrx init`
@@ -17,7 +17,7 @@ source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 
 # --- 1. Debian packages ------------------------------------------------------
 DEB_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang
-              pkg-config sudo dpkg-dev ca-certificates pgbouncer)
+              pkg-config sudo dpkg-dev ca-certificates pgbouncer haproxy)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")

@@ -12,6 +12,12 @@
 //! * a **wrong answer** when it differs from the expected answer;
 //! * an **error** when the call failed (an MCP error, a tool error, HTTP).
 //!
+//! With `"reconnect": true` (bridges behind a load balancer, one of which may
+//! go away), a call whose connection failed (also while its answer came) or
+//! that got HTTP 404 (session not found), 502 or 503 is counted as
+//! **interrupted** instead: the worker opens
+//! a new session (through the balancer, on a bridge that is up) and goes on.
+//!
 //! Prints calls/s, p50 and p99 per phase and the totals; exits 1 unless all
 //! three counts are zero.
 
@@ -29,6 +35,8 @@ struct Spec {
     calls: u64,
     phases: Vec<usize>,
     principals: Vec<Principal>,
+    #[serde(default)]
+    reconnect: bool,
 }
 
 #[derive(Deserialize)]
@@ -52,6 +60,7 @@ struct Counts {
     foreign_rows: AtomicU64,
     wrong: AtomicU64,
     errors: AtomicU64,
+    interrupted: AtomicU64,
 }
 
 pub async fn soak(a: &[String]) {
@@ -93,14 +102,17 @@ pub async fn soak(a: &[String]) {
         );
     }
     let total = counts.calls.load(Ordering::Relaxed);
-    let (foreign, wrong, errors) = (
+    let (foreign, wrong, errors, interrupted) = (
         counts.foreign_rows.load(Ordering::Relaxed),
         counts.wrong.load(Ordering::Relaxed),
         counts.errors.load(Ordering::Relaxed),
+        counts.interrupted.load(Ordering::Relaxed),
     );
+    let reconnects =
+        if spec.reconnect { format!(", {interrupted} interrupted (session opened again)") } else { String::new() };
     println!(
         "soak: {total} calls by {} principals through {} bridge(s) in {:.1} s ({:.0} calls/s): \
-         {foreign} foreign rows, {wrong} wrong answers, {errors} errors",
+         {foreign} foreign rows, {wrong} wrong answers, {errors} errors{reconnects}",
         spec.principals.len(),
         spec.bridges.len(),
         started.elapsed().as_secs_f64(),
@@ -117,7 +129,7 @@ async fn worker(spec: &Spec, w: usize, budget: u64, next: &AtomicU64, counts: &C
     let url = &spec.bridges[w % spec.bridges.len()];
     let stores: HashSet<&str> = p.stores.iter().map(String::as_str).collect();
     let http = reqwest::Client::new();
-    let session = initialize(&http, url, &p.token).await;
+    let mut session = initialize(&http, url, &p.token).await.expect("initialize");
     let mut lat = Vec::new();
     let mut i = w;
     while next.fetch_add(1, Ordering::Relaxed) < budget {
@@ -135,6 +147,17 @@ async fn worker(spec: &Spec, w: usize, budget: u64, next: &AtomicU64, counts: &C
             }
             Ok(v) => {
                 report(&counts.errors, 1, || format!("{} {}: {v}", p.name, check.tool));
+                continue;
+            }
+            Err(e) if spec.reconnect && interruption(&e) => {
+                report(&counts.interrupted, 1, || format!("{} {}: {e} (opening a new session)", p.name, check.tool));
+                session = match reopen(&http, url, &p.token).await {
+                    Ok(s) => s,
+                    Err(e) => {
+                        report(&counts.errors, 1, || format!("{}: no new session: {e}", p.name));
+                        return lat;
+                    }
+                };
                 continue;
             }
             Err(e) => {
@@ -181,15 +204,35 @@ fn foreign_stores(v: &Value, stores: &HashSet<&str>) -> u64 {
     }
 }
 
-async fn initialize(http: &reqwest::Client, url: &str, token: &str) -> Option<String> {
+/// What a load balancer shows when a bridge goes away: the connection failed
+/// (before or while the answer came), the session is unknown to the bridge
+/// now serving it (404), or no bridge answered (502, 503).
+fn interruption(e: &str) -> bool {
+    ["HTTP: ", "body: ", "HTTP 404", "HTTP 502", "HTTP 503"].iter().any(|s| e.starts_with(s))
+}
+
+/// A new session after an interruption: tries for up to 10 s.
+async fn reopen(http: &reqwest::Client, url: &str, token: &str) -> Result<Option<String>, String> {
+    let mut last = String::new();
+    for _ in 0..100 {
+        match initialize(http, url, token).await {
+            Ok(s) => return Ok(s),
+            Err(e) => last = e,
+        }
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    Err(last)
+}
+
+async fn initialize(http: &reqwest::Client, url: &str, token: &str) -> Result<Option<String>, String> {
     let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "zava-bench soak", "version": "1"}}});
-    let r = send(http, url, token, None, &init).await.expect("initialize");
+    let r = send(http, url, token, None, &init).await?;
     let session = r.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
     let _ = r.text().await;
     let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    let _ = send(http, url, token, session.as_deref(), &note).await.expect("initialized").text().await;
-    session
+    let _ = send(http, url, token, session.as_deref(), &note).await?.text().await;
+    Ok(session)
 }
 
 async fn send(

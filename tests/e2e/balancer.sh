@@ -1,0 +1,59 @@
+#!/usr/bin/env bash
+# Two zava-mcp bridges behind HAProxy (Debian's haproxy 2.6), the
+# configuration scripts/cluster.sh (lb_start) writes: session clients stay on
+# the bridge that created their session (a stick table learns each
+# Mcp-Session-Id from the answer to initialize), new sessions are spread round
+# robin, bridges are health-checked on /readyz.
+#   1. Affinity: 4,000 calls by the ten demo principals (one MCP session per
+#      worker, 8 and 32 in flight) through the balancer, every answer checked:
+#      no 404 session-not-found, no foreign row, no wrong answer; both bridges
+#      served calls.
+#   2. One bridge killed (SIGKILL) mid-load: the calls it held fail with a
+#      connection error, 502 or 404 session-not-found, their clients open a new
+#      session through the balancer (on the other bridge) and go on; still no
+#      foreign row, no wrong answer, no other error, and no call is lost.
+source "$(dirname "$0")/../lib.sh"
+source "${ZAVA_ROOT}/scripts/soak.sh"
+DIR="${ZAVA_ROOT}/target/e2e-balancer"; P=5480; LB=8770; A=8771; B=8772
+PIDS=()
+trap 'for p in "${PIDS[@]}"; do kill "${p}" 2>/dev/null; done; lb_stop "${DIR}/haproxy"; cluster_stop "${DIR}"' EXIT
+lb_stop "${DIR}/haproxy"
+fresh_demo_cluster "${DIR}" "${P}"
+(cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp -p zava-bench) || { echo "not ok - zava-mcp and zava-bench build"; exit 1; }
+soak_principals "${P}"
+bridge() { # bridge PORT: starts a bridge, sets BRIDGE_PID
+    DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKENS}" ZAVA_LOG=warn \
+        "${ZAVA_ROOT}/target/debug/zava-mcp" http --listen "127.0.0.1:$1" --pool-max 8 --cache-ttl-s 0 \
+        --log-file "${DIR}/bridge-$1.log" &
+    BRIDGE_PID=$!; PIDS+=("${BRIDGE_PID}")
+    for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$1/readyz" && return 0; sleep 0.1; done
+    return 1
+}
+expect "bridge A starts" bridge "${A}"; PID_A="${BRIDGE_PID}"
+expect "bridge B starts" bridge "${B}"
+expect "HAProxy starts in front of both" lb_start "${DIR}/haproxy" "${LB}" "${A}" "${B}"
+sleep 1.5 # both pass their first health checks (rise 2, every 0.5 s)
+
+soak_spec "${P}" "2024-04-01..2024-06-30" 4000 "[8, 32]" "http://127.0.0.1:${LB}/mcp" > "${DIR}/affinity.json"
+"${ZAVA_ROOT}/target/debug/zava-bench" soak "${DIR}/affinity.json" > "${DIR}/affinity.out" 2>&1
+expect_eq "affinity: 4,000 calls through HAProxy, no session lost, no foreign row, no wrong answer" "$?" "0"
+sed 's/^/# /' "${DIR}/affinity.out"
+served() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^zava_mcp_calls_total/ {n += $NF} END {print n + 0}'; }
+a_calls="$(served "${A}")"; b_calls="$(served "${B}")"
+echo "# calls served: bridge A ${a_calls}, bridge B ${b_calls}"
+expect "affinity: both bridges served calls (new sessions spread round robin)" test "${a_calls}" -gt 0 -a "${b_calls}" -gt 0
+
+sed '1s/^{/{"reconnect": true, /' "${DIR}/affinity.json" | sed 's/"calls": 4000/"calls": 8000/' > "${DIR}/failover.json"
+( sleep 3; kill -KILL "${PID_A}" ) &
+KILLER=$!
+"${ZAVA_ROOT}/target/debug/zava-bench" soak "${DIR}/failover.json" > "${DIR}/failover.out" 2>&1
+rc=$?
+wait "${KILLER}"
+sed 's/^/# /' "${DIR}/failover.out" | head -20
+expect_eq "failover: bridge A killed mid-load; no foreign row, no wrong answer, no error beyond the interrupted calls" "${rc}" "0"
+expect "failover: every call was made and counted" grep -q '^soak: 8000 calls' "${DIR}/failover.out"
+interrupted="$(sed -n 's/.*, \([0-9]*\) interrupted.*/\1/p' "${DIR}/failover.out")"
+expect "failover: calls on the killed bridge were interrupted (${interrupted:-none}), at most one or two per session" \
+    test "${interrupted:-0}" -gt 0 -a "${interrupted:-0}" -le 64
+expect "failover: bridge A is down and HAProxy sends everything to B" \
+    bash -c "! curl -sf -o /dev/null http://127.0.0.1:${A}/healthz && curl -sf -o /dev/null http://127.0.0.1:${LB}/readyz"
