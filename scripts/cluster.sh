@@ -18,6 +18,7 @@ cluster_init() {
 local all all trust
 host  all all 127.0.0.1/32 trust
 host  all all ::1/128 trust
+host  replication all 127.0.0.1/32 trust
 HBA
         if [ "$(id -u)" = 0 ]; then chown "${ZAVA_OS_USER}:" "${dir}/data/pg_hba.conf"; fi
     fi
@@ -221,4 +222,20 @@ lb_stop() {
     pid="$(cat "$1/haproxy.pid" 2>/dev/null)" || return 0
     kill "${pid}" 2>/dev/null || return 0
     while kill -0 "${pid}" 2>/dev/null; do sleep 0.1; done
+}
+
+# standby_init DIR PORT PRIMARY-PORT: a streaming hot standby of the cluster on
+# PRIMARY-PORT (pg_basebackup -R, WAL streamed), in DIR on PORT, started. The
+# primary must accept replication connections from loopback (cluster_init's
+# pg_hba.conf does).
+standby_init() {
+    local dir="$1" port="$2" primary="$3"
+    cluster_stop "${dir}"; rm -rf "${dir}"
+    pg_user_dir "${dir}"
+    as_pg_user "${PG_BIN}/pg_basebackup" -h 127.0.0.1 -p "${primary}" -U postgres -D "${dir}/data" -R -X stream -c fast \
+        || return 1
+    pg_user_dir "${dir}/run"
+    cluster_configure "${dir}" "${port}" fast
+    echo "hot_standby_feedback = on" | as_pg_user tee -a "${dir}/data/postgresql.auto.conf" >/dev/null
+    cluster_start "${dir}"
 }

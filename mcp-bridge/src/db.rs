@@ -16,6 +16,16 @@
 //!   unnamed, parsed and run in one message batch (`query_typed`), so nothing
 //!   outlives the transaction that the pooler pins to one server connection.
 //!
+//! Read replicas (`--replica-url`, any number): every tool call is read-only,
+//! so calls go round robin to the replicas in use — reachable, and replaying
+//! within `--replica-max-lag-ms` of what they received (checked every second)
+//! — and to the primary when none is. A replica that fails a call is taken out
+//! of use at once (until its next good check) and the call goes elsewhere:
+//! before anything was sent, at once; after (it died running the call), as
+//! the one retry the rule below allows — on another server, so not even a
+//! shutdown report stops it. Nothing reads its own writes today; a call that
+//! must would go to the primary.
+//!
 //! Retries: a connection that fails *before* the call's statements were sent
 //! (getting one, or preparing on it) is retried with exponential backoff. A
 //! backend that dies *while running* the call is retried at most once, and
@@ -24,6 +34,8 @@
 //! sent again and again into a recovering server. A statement error is never
 //! retried.
 
+use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, AtomicI64, AtomicUsize, Ordering};
 use std::time::Duration;
 
 use deadpool_postgres::{Manager, ManagerConfig, Object, Pool, RecyclingMethod, Runtime};
@@ -35,6 +47,11 @@ use tracing::warn;
 use uuid::Uuid;
 
 use crate::errors::{Code, ToolFailure};
+use crate::metrics::ReplicaLabel;
+
+/// Calls each read replica answered (a metric family).
+type ReplicaCalls =
+    prometheus_client::metrics::family::Family<ReplicaLabel, prometheus_client::metrics::counter::Counter>;
 
 /// How the bridge reaches Postgres (see the module comment).
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -96,6 +113,26 @@ pub struct DbConfig {
     pub retry_base: Duration,
     pub idle_timeout: Duration,
     pub pooler: Pooler,
+    /// Read replicas (hot standbys) calls may go to.
+    pub replica_urls: Vec<String>,
+    /// A replica whose replay is further behind is not used.
+    pub replica_max_lag: Duration,
+}
+
+/// A read replica's pool and state.
+struct Replica {
+    pool: Pool,
+    /// Reachable and within the lag bound at the last check, and no call
+    /// failed on it since.
+    in_use: AtomicBool,
+    lag_ms: AtomicI64,
+}
+
+/// Where a call runs.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Target {
+    Primary,
+    Replica(usize),
 }
 
 #[derive(Clone)]
@@ -107,6 +144,10 @@ pub struct Db {
     begin: String,
     /// Time calls wait for a pooled connection (a metric), once set.
     pool_wait: Option<prometheus_client::metrics::histogram::Histogram>,
+    replicas: Arc<Vec<Replica>>,
+    next_replica: Arc<AtomicUsize>,
+    /// Calls each replica answered (a metric), once set.
+    replica_calls: Option<ReplicaCalls>,
 }
 
 pub enum Failure {
@@ -118,34 +159,99 @@ pub enum Failure {
 
 impl Db {
     pub fn new(cfg: DbConfig) -> Result<Db, String> {
-        let mut pg: tokio_postgres::Config = cfg.url.parse().map_err(|e| format!("invalid database URL: {e}"))?;
-        pg.application_name("zava-mcp");
-        if cfg.pooler == Pooler::None {
-            // Session settings every pooled connection starts with (behind a
-            // transaction pooler, each call's transaction sets them instead).
-            pg.options(format!(
-                "-c statement_timeout={} -c jit=off -c work_mem={} -c idle_in_transaction_session_timeout=60000",
-                cfg.statement_timeout.as_millis(),
-                cfg.work_mem
-            ));
-        }
-        pg.connect_timeout(Duration::from_secs(10));
-        let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
-        let pool = Pool::builder(manager)
-            .max_size(cfg.pool_max)
-            .wait_timeout(Some(cfg.wait_timeout))
-            .create_timeout(Some(Duration::from_secs(10)))
-            .recycle_timeout(Some(Duration::from_secs(5)))
-            .runtime(Runtime::Tokio1)
-            .build()
-            .map_err(|e| format!("could not build the connection pool: {e}"))?;
+        let pool = build_pool(&cfg.url, &cfg, "database URL")?;
+        let replicas = cfg
+            .replica_urls
+            .iter()
+            .map(|url| {
+                Ok(Replica {
+                    pool: build_pool(url, &cfg, "replica URL")?,
+                    in_use: AtomicBool::new(false),
+                    lag_ms: AtomicI64::new(-1),
+                })
+            })
+            .collect::<Result<Vec<_>, String>>()?;
         let begin = format!(
             "BEGIN READ ONLY; SET LOCAL statement_timeout = {}; SET LOCAL work_mem = {}; SET LOCAL jit = off; \
              SET LOCAL idle_in_transaction_session_timeout = 60000",
             cfg.statement_timeout.as_millis(),
             quote_literal(&cfg.work_mem)
         );
-        Ok(Db { pool, cfg, begin, pool_wait: None })
+        Ok(Db {
+            pool,
+            cfg,
+            begin,
+            pool_wait: None,
+            replicas: Arc::new(replicas),
+            next_replica: Arc::default(),
+            replica_calls: None,
+        })
+    }
+
+    /// Checks every replica now, then every second until `stop`: reachable,
+    /// and its replay lag (0 when it has replayed all it received) within
+    /// --replica-max-lag-ms.
+    pub async fn watch_replicas(&self, stop: CancellationToken) {
+        if self.replicas.is_empty() {
+            return;
+        }
+        let mut tick = tokio::time::interval(Duration::from_secs(1));
+        while tokio::select! { _ = tick.tick() => true, _ = stop.cancelled() => false } {
+            for (i, r) in self.replicas.iter().enumerate() {
+                let lag = tokio::time::timeout(Duration::from_secs(2), replica_lag(&r.pool)).await;
+                let (lag, ok) = match lag {
+                    Ok(Ok(ms)) => (ms, ms >= 0 && ms <= self.cfg.replica_max_lag.as_millis() as i64),
+                    Ok(Err(e)) => {
+                        if r.in_use.load(Ordering::Relaxed) {
+                            warn!(replica = i, error = %e, "read replica unreachable: calls go elsewhere");
+                        }
+                        (-1, false)
+                    }
+                    Err(_) => (-1, false),
+                };
+                r.lag_ms.store(lag, Ordering::Relaxed);
+                let was = r.in_use.swap(ok, Ordering::Relaxed);
+                if ok && !was {
+                    tracing::info!(replica = i, lag_ms = lag, "read replica in use");
+                } else if !ok && was && lag != -1 {
+                    warn!(replica = i, lag_ms = lag, "read replica too far behind: calls go elsewhere");
+                }
+            }
+        }
+    }
+
+    /// Each replica: in use, and its lag in ms (-1: unreachable, -2: behind
+    /// by an unknown time).
+    pub fn replica_status(&self) -> Vec<(bool, i64)> {
+        self.replicas.iter().map(|r| (r.in_use.load(Ordering::Relaxed), r.lag_ms.load(Ordering::Relaxed))).collect()
+    }
+
+    /// Counts, from now on, the calls each replica answers.
+    pub fn observe_replica_calls(&mut self, family: ReplicaCalls) {
+        self.replica_calls = Some(family);
+    }
+
+    /// The next replica in use (round robin), else the primary.
+    fn pick(&self) -> Target {
+        let n = self.replicas.len();
+        if n == 0 {
+            return Target::Primary;
+        }
+        // Round robin over the replicas in use (not "the next one in use
+        // after the counter", which would send a down replica's share to its
+        // neighbour).
+        let in_use: Vec<usize> = (0..n).filter(|&i| self.replicas[i].in_use.load(Ordering::Relaxed)).collect();
+        if in_use.is_empty() {
+            return Target::Primary;
+        }
+        Target::Replica(in_use[self.next_replica.fetch_add(1, Ordering::Relaxed) % in_use.len()])
+    }
+
+    fn pool_of(&self, t: Target) -> &Pool {
+        match t {
+            Target::Primary => &self.pool,
+            Target::Replica(i) => &self.replicas[i].pool,
+        }
     }
 
     pub fn pool(&self) -> &Pool {
@@ -206,13 +312,20 @@ impl Db {
         let mut died_running = false;
         loop {
             attempt += 1;
+            let target = self.pick();
             let waiting = std::time::Instant::now();
-            let got = self.pool.get().await;
+            let got = self.pool_of(target).get().await;
             if let Some(h) = &self.pool_wait {
                 h.observe(waiting.elapsed().as_secs_f64());
             }
             let conn = match got {
                 Ok(c) => c,
+                // A replica that cannot give a connection is out of use; the
+                // call goes elsewhere at once, without spending a retry.
+                Err(e) if self.replica_failed(target, call_id, &with_causes(&e)) => {
+                    attempt -= 1;
+                    continue;
+                }
                 // Every connection is busy for longer than --pool-wait-ms: the
                 // database is fine, so waiting again would only queue deeper.
                 Err(deadpool_postgres::PoolError::Timeout(_)) => {
@@ -236,7 +349,12 @@ impl Db {
                 Pooler::Transaction => run_unnamed(&conn, &self.begin, principal, sql, params, cancel).await,
             };
             match ran {
-                Ok(v) => return Ok(v),
+                Ok(v) => {
+                    if let (Target::Replica(i), Some(calls)) = (target, &self.replica_calls) {
+                        calls.get_or_create(&ReplicaLabel { replica: i.to_string() }).inc();
+                    }
+                    return Ok(v);
+                }
                 Err(RunError::Cancelled) => {
                     // Stop the query in Postgres, then drop the connection: no
                     // half-finished transaction goes back into the pool.
@@ -249,6 +367,10 @@ impl Db {
                 }
                 Err(RunError::NotSent(e)) if is_connection_failure(&e) => {
                     let _ = Object::take(conn);
+                    if self.replica_failed(target, call_id, &e.to_string()) {
+                        attempt -= 1;
+                        continue;
+                    }
                     if attempt <= self.cfg.retries && !(died_running && server_reports_down(&e)) {
                         self.backoff(attempt, call_id, &e.to_string()).await;
                         continue;
@@ -257,7 +379,10 @@ impl Db {
                 }
                 Err(RunError::Sent(e)) if is_connection_failure(&e) => {
                     let _ = Object::take(conn);
-                    if died_running || server_reports_down(&e) || attempt > self.cfg.retries {
+                    // A replica that died running the call: its one retry goes
+                    // to another server, so a shutdown report does not stop it.
+                    let elsewhere = self.replica_failed(target, call_id, &e.to_string());
+                    if died_running || (server_reports_down(&e) && !elsewhere) || attempt > self.cfg.retries {
                         warn!(call_id, attempt, error = %e, "the backend died while running the call; not retried");
                         return Err(unavailable(call_id, &e.to_string()));
                     }
@@ -276,6 +401,16 @@ impl Db {
                 }
             }
         }
+    }
+
+    /// When `target` is a replica: takes it out of use (until its next good
+    /// check) and says so; `false` for the primary.
+    fn replica_failed(&self, target: Target, call_id: &str, error: &str) -> bool {
+        let Target::Replica(i) = target else { return false };
+        if self.replicas[i].in_use.swap(false, Ordering::Relaxed) {
+            warn!(call_id, replica = i, error, "read replica failed a call: out of use until its next good check");
+        }
+        true
     }
 
     async fn backoff(&self, attempt: u32, call_id: &str, error: &str) {
@@ -406,6 +541,52 @@ async fn run_unnamed(
     }
 }
 
+/// A pool for one server, with the session settings of the pooler mode.
+fn build_pool(url: &str, cfg: &DbConfig, what: &str) -> Result<Pool, String> {
+    let mut pg: tokio_postgres::Config = url.parse().map_err(|e| format!("invalid {what}: {e}"))?;
+    pg.application_name("zava-mcp");
+    if cfg.pooler == Pooler::None {
+        // Session settings every pooled connection starts with (behind a
+        // transaction pooler, each call's transaction sets them instead).
+        pg.options(format!(
+            "-c statement_timeout={} -c jit=off -c work_mem={} -c idle_in_transaction_session_timeout=60000",
+            cfg.statement_timeout.as_millis(),
+            cfg.work_mem
+        ));
+    }
+    pg.connect_timeout(Duration::from_secs(10));
+    let manager = Manager::from_config(pg, NoTls, ManagerConfig { recycling_method: RecyclingMethod::Fast });
+    Pool::builder(manager)
+        .max_size(cfg.pool_max)
+        .wait_timeout(Some(cfg.wait_timeout))
+        .create_timeout(Some(Duration::from_secs(10)))
+        .recycle_timeout(Some(Duration::from_secs(5)))
+        .runtime(Runtime::Tokio1)
+        .build()
+        .map_err(|e| format!("could not build the connection pool: {e}"))
+}
+
+/// A replica's replay lag in ms: 0 when it has replayed all it received,
+/// [`LAG_UNKNOWN`] when WAL waits but nothing was replayed since it started
+/// (no replay time to measure from).
+async fn replica_lag(pool: &Pool) -> Result<i64, String> {
+    let conn = pool.get().await.map_err(|e| with_causes(&e))?;
+    let rows = conn
+        .query_typed(
+            "SELECT CASE WHEN NOT pg_is_in_recovery() OR pg_last_wal_receive_lsn() IS NULL \
+                      OR pg_last_wal_receive_lsn() <= pg_last_wal_replay_lsn() THEN 0 \
+                    ELSE (extract(epoch FROM clock_timestamp() - pg_last_xact_replay_timestamp()) * 1000)::bigint END",
+            &[],
+        )
+        .await
+        .map_err(|e| with_causes(&e))?;
+    let row = rows.first().ok_or("no answer")?;
+    Ok(row.get::<_, Option<i64>>(0).unwrap_or(LAG_UNKNOWN))
+}
+
+/// The lag reported for a replica that is behind by an unknown time.
+pub const LAG_UNKNOWN: i64 = -2;
+
 /// `s` as an SQL string literal.
 fn quote_literal(s: &str) -> String {
     format!("'{}'", s.replace('\'', "''"))
@@ -442,5 +623,49 @@ fn to_failure(e: &tokio_postgres::Error, call_id: &str) -> ToolFailure {
                 call_id,
             )
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn config(replicas: usize) -> DbConfig {
+        DbConfig {
+            url: "postgresql://zava_mcp@127.0.0.1:1/zava".into(),
+            pool_max: 1,
+            wait_timeout: Duration::from_millis(100),
+            statement_timeout: Duration::from_secs(1),
+            work_mem: "4MB".into(),
+            retries: 0,
+            retry_base: Duration::from_millis(1),
+            idle_timeout: Duration::from_secs(60),
+            pooler: Pooler::None,
+            replica_urls: (0..replicas).map(|i| format!("postgresql://zava_mcp@127.0.0.1:{}/zava", 2 + i)).collect(),
+            replica_max_lag: Duration::from_secs(5),
+        }
+    }
+
+    #[tokio::test]
+    async fn calls_go_round_robin_to_the_replicas_in_use_else_the_primary() {
+        let db = Db::new(config(3)).expect("pools are built without connecting");
+        assert!((0..4).all(|_| db.pick() == Target::Primary), "none in use yet (not checked)");
+        db.replicas[0].in_use.store(true, Ordering::Relaxed);
+        db.replicas[2].in_use.store(true, Ordering::Relaxed);
+        let picks: Vec<_> = (0..6).map(|_| db.pick()).collect();
+        assert!(picks.iter().all(|t| matches!(t, Target::Replica(0 | 2))), "only replicas in use");
+        assert_eq!(picks.iter().filter(|t| **t == Target::Replica(0)).count(), 3, "spread evenly: {}", picks.len());
+        assert!(db.replica_failed(Target::Replica(0), "t", "gone"), "a replica's failure takes it out");
+        assert!((0..4).all(|_| db.pick() == Target::Replica(2)));
+        assert!(!db.replica_failed(Target::Primary, "t", "gone"), "the primary is never taken out");
+        db.replicas[2].in_use.store(false, Ordering::Relaxed);
+        assert_eq!(db.pick(), Target::Primary);
+        assert_eq!(db.replica_status(), vec![(false, -1), (false, -1), (false, -1)]);
+    }
+
+    #[test]
+    fn settings_are_quoted_as_literals() {
+        assert_eq!(quote_literal("4MB"), "'4MB'");
+        assert_eq!(quote_literal("4MB'; DROP TABLE x; --"), "'4MB''; DROP TABLE x; --'");
     }
 }

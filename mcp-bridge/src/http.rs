@@ -361,6 +361,11 @@ async fn metrics(AxumState(ops): AxumState<Ops>, request: Request) -> Response {
     state.metrics.pool_size.set(status.size as i64);
     state.metrics.pool_available.set(status.available as i64);
     state.metrics.pool_waiting.set(status.waiting as i64);
+    for (i, (in_use, lag_ms)) in state.db.replica_status().into_iter().enumerate() {
+        let label = crate::metrics::ReplicaLabel { replica: i.to_string() };
+        state.metrics.replica_in_use.get_or_create(&label).set(i64::from(in_use));
+        state.metrics.replica_lag_ms.get_or_create(&label).set(lag_ms);
+    }
     ([(header::CONTENT_TYPE, "application/openmetrics-text; version=1.0.0; charset=utf-8")], state.metrics.encode())
         .into_response()
 }

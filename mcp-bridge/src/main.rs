@@ -156,6 +156,21 @@ struct Common {
     /// `<file>.1` at --log-max-mb (so at most twice that on disk).
     #[arg(long, env = "ZAVA_LOG_FILE", global = true)]
     log_file: Option<PathBuf>,
+    /// A read replica (hot standby) that tool calls may go to; repeat it for
+    /// more (ZAVA_REPLICA_URLS: comma-separated). Calls go round robin to the
+    /// replicas in use, and to the primary (--database-url) when none is.
+    #[arg(
+        long = "replica-url",
+        env = "ZAVA_REPLICA_URLS",
+        value_delimiter = ',',
+        hide_env_values = true,
+        global = true
+    )]
+    replica_urls: Vec<String>,
+    /// A replica whose replay is further behind than this (ms) gets no calls
+    /// until it catches up.
+    #[arg(long, env = "ZAVA_REPLICA_MAX_LAG_MS", default_value_t = 5000, global = true)]
+    replica_max_lag_ms: u64,
     /// The size at which --log-file turns over, in MiB.
     #[arg(long, env = "ZAVA_LOG_MAX_MB", default_value_t = 16, global = true)]
     log_max_mb: u64,
@@ -218,11 +233,14 @@ async fn run(cli: Cli) -> Result<(), String> {
         retry_base: Duration::from_millis(c.retry_base_ms),
         idle_timeout: Duration::from_secs(c.pool_idle_s),
         pooler: c.pooler,
+        replica_urls: c.replica_urls,
+        replica_max_lag: Duration::from_millis(c.replica_max_lag_ms),
     })?;
     let version = db.check().await?;
     tracing::info!(zava = version, "database ready");
     let metrics = Metrics::new();
     db.observe_pool_wait(metrics.pool_wait.clone());
+    db.observe_replica_calls(metrics.replica_calls.clone());
     let share = principal_share(c.max_concurrent_per_principal, c.pool_max);
     if c.max_concurrent_per_principal.is_some_and(|m| m > share) {
         tracing::warn!(
@@ -248,6 +266,10 @@ async fn run(cli: Cli) -> Result<(), String> {
     );
     let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
+    tokio::spawn({
+        let (db, stop) = (db.clone(), shutdown.clone());
+        async move { db.watch_replicas(stop).await }
+    });
     tokio::spawn({
         let (db, shutdown) = (db.clone(), shutdown.clone());
         async move {

@@ -21,6 +21,12 @@ struct ToolLabel {
     tool: String,
 }
 
+/// A read replica, by its position in the --replica-url list (0, 1, …).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReplicaLabel {
+    pub replica: String,
+}
+
 fn latency_histogram() -> Histogram {
     // 0.25 ms … ~8 s
     Histogram::new(exponential_buckets(0.000_25, 2.0, 16))
@@ -44,6 +50,11 @@ pub struct Metrics {
     pub cache_misses: Counter,
     pub cache_entries: Gauge,
     pub cache_bytes: Gauge,
+    /// Read replicas: calls each answered, its replay lag and whether calls
+    /// are sent to it.
+    pub replica_calls: Family<ReplicaLabel, Counter>,
+    pub replica_lag_ms: Family<ReplicaLabel, Gauge>,
+    pub replica_in_use: Family<ReplicaLabel, Gauge>,
 }
 
 impl Metrics {
@@ -71,6 +82,20 @@ impl Metrics {
         registry.register("cache_misses", "Cacheable tool calls the database answered", cache_misses.clone());
         registry.register("cache_entries", "Answers in the result cache", cache_entries.clone());
         registry.register("cache_bytes", "Size of the answers in the result cache", cache_bytes.clone());
+        let replica_calls = Family::<ReplicaLabel, Counter>::default();
+        let replica_lag_ms = Family::<ReplicaLabel, Gauge>::default();
+        let replica_in_use = Family::<ReplicaLabel, Gauge>::default();
+        registry.register("replica_calls", "Tool calls a read replica answered", replica_calls.clone());
+        registry.register(
+            "replica_lag_ms",
+            "How far a read replica's replay is behind (0: it has replayed all it received; -1: unreachable; -2: behind, nothing replayed yet to measure from)",
+            replica_lag_ms.clone(),
+        );
+        registry.register(
+            "replica_in_use",
+            "1 when calls go to the replica (reachable and within --replica-max-lag-ms), else 0",
+            replica_in_use.clone(),
+        );
         Metrics {
             registry: Arc::new(registry),
             calls,
@@ -84,6 +109,9 @@ impl Metrics {
             cache_misses,
             cache_entries,
             cache_bytes,
+            replica_calls,
+            replica_lag_ms,
+            replica_in_use,
         }
     }
 

@@ -842,6 +842,8 @@ mod tests {
             retry_base: Duration::from_millis(1),
             idle_timeout: Duration::from_secs(60),
             pooler: crate::db::Pooler::None,
+            replica_urls: Vec::new(),
+            replica_max_lag: Duration::from_secs(5),
         })
         .expect("a pool is built without connecting");
         Arc::new(State::new(db, Metrics::new(), Duration::from_secs(1), 1000, 2, Duration::from_millis(50)))
