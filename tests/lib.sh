@@ -39,3 +39,12 @@ fresh_demo_cluster() {
     q "${port}" postgres zava -c "SET client_min_messages = warning" -c "CREATE EXTENSION zava CASCADE" \
         -c "SELECT zava.generate_demo_data(0.01, 42, '2024-06-30')" -c "SELECT zava.setup_demo_logins()" >/dev/null
 }
+
+# eventually SECONDS COMMAND…: true once COMMAND succeeds, trying every 0.1 s
+# for up to SECONDS (for what another process writes a moment later).
+eventually() {
+    local tries=$(( $1 * 10 )) i
+    shift
+    for (( i = 0; i < tries; i++ )); do "$@" && return 0; sleep 0.1; done
+    "$@"
+}

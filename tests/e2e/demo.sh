@@ -101,12 +101,13 @@ for _ in $(seq 1 60); do
 done
 echo "# make demo answered a tool call again ${back:-never} s after PostgreSQL died"
 expect "after PostgreSQL dies, make demo answers tool calls again within 30 s" test "${back:-99}" -le 30
-expect "… and it said what happened" grep -q 'PostgreSQL restarted' "${ZAVA_ROOT}/target/e2e-demo-serve.log"
+# The bridge may answer before make demo has printed that PostgreSQL is back.
+expect "… and it said what happened" eventually 10 grep -q 'PostgreSQL restarted' "${ZAVA_ROOT}/target/e2e-demo-serve.log"
 expect "… after saying it had stopped" grep -q 'PostgreSQL stopped' "${ZAVA_ROOT}/target/e2e-demo-serve.log"
 pkill -KILL -f "zava-mcp http --listen 127.0.0.1:8798"
 for _ in $(seq 1 60); do call_seattle && break; sleep 0.5; done
 expect "after zava-mcp dies, make demo restarts it and answers again" call_seattle
-expect "… and said so" grep -q 'zava-mcp restarted' "${ZAVA_ROOT}/target/e2e-demo-serve.log"
+expect "… and said so" eventually 10 grep -q 'zava-mcp restarted' "${ZAVA_ROOT}/target/e2e-demo-serve.log"
 expect "zava-mcp logs to its bounded file" grep -q '"tool":"execute_sales_query"' "${ZAVA_DEMO_DIR}/zava-mcp.log"
 kill -TERM "${pid}"; wait "${pid}"
 expect_eq "a signal ends make demo cleanly" "$?" "0"
