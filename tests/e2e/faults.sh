@@ -116,7 +116,11 @@ codes = {}
 for _, _, code, _ in outcomes:
     codes[code] = codes.get(code, 0) + 1
 print(f"# restart: {len(outcomes)} calls: {codes}; Postgres down {up - down:.1f} s", flush=True)
-check("restart: calls failed while Postgres was down (the fault happened)", codes.get("UNAVAILABLE", 0) > 0, codes)
+slowest = max(end - start for start, end, _, _ in outcomes)
+# The fault happened: calls failed, or waited through the retries (with
+# --retry-base-ms 500 they may all outlast a 3.4 s outage).
+check("restart: calls failed or waited while Postgres was down (the fault happened)",
+      codes.get("UNAVAILABLE", 0) > 0 or slowest > 2, (codes, round(slowest, 2)))
 check("restart: every call got an answer or UNAVAILABLE, nothing else",
       set(codes) <= {"ok", "UNAVAILABLE"}, [o for o in outcomes if o[2] not in ("ok", "UNAVAILABLE")][:3])
 first_ok = min((end for start, end, code, _ in outcomes if code == "ok" and start >= up), default=None)
