@@ -29,14 +29,7 @@ for db in zava zava_big; do
     # Made by an older release: upgrade in place (docs/releases.md).
     psql_admin "${db}" "ALTER EXTENSION zava UPDATE" 2>/dev/null || true
 done
-if ! psql_admin postgres "SELECT 1 FROM pg_database WHERE datname = 'zava'" | grep -q 1; then
-    log "loading scale-1 demo data (once)"
-    psql_admin postgres "CREATE DATABASE zava"
-    psql_admin zava "CREATE EXTENSION zava CASCADE" >/dev/null
-    psql_admin zava "SELECT zava.generate_demo_data(1, 42, '2026-11-23') - 'seed'" | sed 's/^/generate_demo_data(1): /'
-    psql_admin zava "SELECT zava.setup_demo_logins()" >/dev/null
-    psql_admin zava "VACUUM ANALYZE"
-fi
+demo_database "${P}" zava 1
 echo "order lines: $(psql_admin zava "SELECT count(*) FROM retail.order_items")"
 
 TOKEN="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
@@ -108,14 +101,7 @@ echo "== analytics over >= 2M order lines (scale 5): rollups vs plain SQL over r
 if psql_admin zava_big "SELECT count(*) < 500000 FROM retail.orders" 2>/dev/null | grep -q t; then
     psql_admin postgres "DROP DATABASE zava_big"
 fi
-if ! psql_admin postgres "SELECT 1 FROM pg_database WHERE datname = 'zava_big'" | grep -q 1; then
-    log "loading scale-5 demo data into zava_big (once; a few minutes)"
-    psql_admin postgres "CREATE DATABASE zava_big"
-    psql_admin zava_big "CREATE EXTENSION zava CASCADE" >/dev/null
-    psql_admin zava_big "SELECT zava.generate_demo_data(5, 42, '2026-11-23') - 'seed'" | sed 's/^/generate_demo_data(5): /'
-    psql_admin zava_big "SELECT zava.setup_demo_logins()" >/dev/null
-    psql_admin zava_big "VACUUM ANALYZE"
-fi
+demo_database "${P}" zava_big 5 # a few minutes, once
 echo "order lines: $(psql_admin zava_big "SELECT count(*) FROM retail.order_items")"
 echo "rebuild_rollups at scale 5: $(psql_admin zava_big "SELECT round(extract(epoch FROM clock_timestamp() - now()), 2) FROM (SELECT zava.rebuild_rollups()) x") s"
 psql_admin zava_big "VACUUM ANALYZE"

@@ -53,6 +53,11 @@ cluster_configure() {
     } > "${conf}.new"
     grep -qx "include_if_exists = 'zava.conf'" "${dir}/data/postgresql.conf" \
         || echo "include_if_exists = 'zava.conf'" >> "${dir}/data/postgresql.conf"
+    # Clusters made before standbys existed: loopback replication (pg_basebackup, standby_init).
+    if [ -f "${dir}/data/pg_hba.conf" ] && ! grep -q '^host  *replication ' "${dir}/data/pg_hba.conf"; then
+        echo "host  replication all 127.0.0.1/32 trust" >> "${dir}/data/pg_hba.conf"
+        touch "${dir}/settings-changed"
+    fi
     if cmp -s "${conf}.new" "${conf}"; then rm -f "${conf}.new"; else mv "${conf}.new" "${conf}"; touch "${dir}/settings-changed"; fi
     if [ "$(id -u)" = 0 ]; then chown "${ZAVA_OS_USER}:" "${conf}" "${dir}/data/postgresql.conf"; fi
 }
@@ -105,6 +110,21 @@ install_extension() {
     (cd "${ZAVA_ROOT}/zava_pg_ext" && cargo pgrx install "${flags[@]}" --pg-config "${PG_CONFIG}" >/dev/null)
 }
 
+# demo_database PORT DB SCALE: database DB of the cluster on PORT with the demo
+# data at SCALE (seed 42, ending 2026-11-23) and the demo logins; made once,
+# kept across runs (drop_if_script_changed drops it when the script changes).
+demo_database() {
+    local port="$1" db="$2" scale="$3"
+    demo_sql() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${port}/$1" -XqAt -v ON_ERROR_STOP=1 -c "$2"; }
+    demo_sql postgres "SELECT 1 FROM pg_database WHERE datname = '${db}'" | grep -q 1 && return 0
+    log "loading scale-${scale} demo data into ${db} (once)"
+    demo_sql postgres "CREATE DATABASE ${db}"
+    demo_sql "${db}" "CREATE EXTENSION zava CASCADE" >/dev/null
+    demo_sql "${db}" "SELECT zava.generate_demo_data(${scale}, 42, '2026-11-23') - 'seed'" | sed "s/^/generate_demo_data(${scale}): /"
+    demo_sql "${db}" "SELECT zava.setup_demo_logins()" >/dev/null
+    demo_sql "${db}" "VACUUM ANALYZE"
+}
+
 # Drops the named databases of a kept cluster when the installed script of the
 # workspace's version differs from the one they were made with (a version's
 # script changes until it is released); the digest is kept beside the cluster.
@@ -117,7 +137,7 @@ drop_if_script_changed() {
     built="$(md5sum < "${script}" | cut -d' ' -f1)"
     [ "$(cat "${dir}/zava-script.md5" 2>/dev/null)" = "${built}" ] && return 0
     for db in "$@"; do
-        "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${port}/postgres" -XqAt -v ON_ERROR_STOP=1 \
+        PGOPTIONS=--client-min-messages=warning "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${port}/postgres" -XqAt -v ON_ERROR_STOP=1 \
             -c "DROP DATABASE IF EXISTS ${db}" >/dev/null
     done
     echo "${built}" > "${dir}/zava-script.md5"

@@ -8,7 +8,10 @@
 #      worker, 8 and 32 in flight) through the balancer, every answer checked:
 #      no 404 session-not-found, no foreign row, no wrong answer; both bridges
 #      served calls.
-#   2. One bridge killed (SIGKILL) mid-load: the calls it held fail with a
+#   2. Per-request clients (2026-07-28, no session): 2,000 calls through the
+#      balancer, every answer checked; HAProxy spreads the calls themselves
+#      round robin, so both bridges serve each client.
+#   3. One bridge killed (SIGKILL) mid-load: the calls it held fail with a
 #      connection error, 502 or 404 session-not-found, their clients open a new
 #      session through the balancer (on the other bridge) and go on; still no
 #      foreign row, no wrong answer, no other error, and no call is lost.
@@ -42,6 +45,16 @@ served() { curl -sf "http://127.0.0.1:$1/metrics" | awk '/^zava_mcp_calls_total/
 a_calls="$(served "${A}")"; b_calls="$(served "${B}")"
 echo "# calls served: bridge A ${a_calls}, bridge B ${b_calls}"
 expect "affinity: both bridges served calls (new sessions spread round robin)" test "${a_calls}" -gt 0 -a "${b_calls}" -gt 0
+
+sed '1s/^{/{"per_request": true, /' "${DIR}/affinity.json" | sed 's/"calls": 4000/"calls": 2000/' > "${DIR}/per-request.json"
+"${ZAVA_ROOT}/target/debug/zava-bench" soak "${DIR}/per-request.json" > "${DIR}/per-request.out" 2>&1
+expect_eq "per-request clients: 2,000 calls through HAProxy, no foreign row, no wrong answer, no error" "$?" "0"
+sed 's/^/# /' "${DIR}/per-request.out"
+a_more=$(( $(served "${A}") - a_calls )); b_more=$(( $(served "${B}") - b_calls ))
+echo "# per-request calls served: bridge A ${a_more}, bridge B ${b_more}"
+# Round robin per request: each bridge gets about half (not a session's worth).
+expect "per-request clients: HAProxy spreads the calls round robin over both bridges (A ${a_more}, B ${b_more})" \
+    test "${a_more}" -ge 800 -a "${b_more}" -ge 800
 
 sed '1s/^{/{"reconnect": true, /' "${DIR}/affinity.json" | sed 's/"calls": 4000/"calls": 8000/' > "${DIR}/failover.json"
 ( sleep 3; kill -KILL "${PID_A}" ) &

@@ -27,6 +27,7 @@
 //! Or `zava-bench soak <spec.json>`: many checked tool calls by several
 //! principals through several bridges (see soak.rs).
 
+mod mcp;
 mod soak;
 
 use std::sync::Arc;
@@ -172,7 +173,7 @@ async fn run(target: Arc<Target>, mode: Mode, workers: usize, duration: Duration
 }
 
 enum Worker {
-    Mcp { http: reqwest::Client, session: String },
+    Mcp(mcp::Mcp),
     Direct { client: tokio_postgres::Client, stmts: Vec<tokio_postgres::Statement> },
     Raw { client: tokio_postgres::Client, stmt: tokio_postgres::Statement },
 }
@@ -186,19 +187,7 @@ async fn pg(url: &str) -> tokio_postgres::Client {
 impl Worker {
     async fn connect(t: &Target, mode: Mode) -> Worker {
         match mode {
-            Mode::Mcp => {
-                let http = reqwest::Client::new();
-                let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-                    "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "zava-bench", "version": "1"}}});
-                let r = mcp_post(&http, t, None, &init).await;
-                // Stateless servers send no session id; then none is echoed back.
-                let session =
-                    r.headers().get("mcp-session-id").map(|v| v.to_str().unwrap().to_string()).unwrap_or_default();
-                let _ = r.text().await;
-                let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-                let _ = mcp_post(&http, t, Some(&session), &note).await.text().await;
-                Worker::Mcp { http, session }
-            }
+            Mode::Mcp => Worker::Mcp(mcp::Mcp::open(&t.mcp_url, &t.token, false).await.expect("initialize")),
             Mode::Direct => {
                 let client = pg(&t.gateway_url).await;
                 let mut stmts = Vec::new();
@@ -229,26 +218,15 @@ impl Worker {
     /// One call; returns the answer (for the identical-results check).
     async fn call(&mut self, t: &Target, id: u64) -> Value {
         match self {
-            Worker::Mcp { http, session } => {
-                let call = if let Some((name, args)) = &t.tool {
-                    json!({"name": name, "arguments": args})
+            Worker::Mcp(client) => {
+                let (name, args) = if let Some((name, args)) = &t.tool {
+                    (name.as_str(), args.clone())
                 } else if t.search {
-                    json!({"name": "semantic_search_products", "arguments": {"query_description": t.sql}})
+                    ("semantic_search_products", json!({"query_description": t.sql}))
                 } else {
-                    json!({"name": "execute_sales_query", "arguments": {"postgresql_query": t.sql, "max_rows": 1000}})
+                    ("execute_sales_query", json!({"postgresql_query": t.sql, "max_rows": 1000}))
                 };
-                let req = json!({"jsonrpc": "2.0", "id": id, "method": "tools/call", "params": call});
-                let body = mcp_post(http, t, Some(session), &req).await.text().await.expect("body");
-                // A JSON body, or an SSE stream whose data line carries the result.
-                let data = if body.starts_with('{') {
-                    body.as_str()
-                } else {
-                    body.lines()
-                        .filter_map(|l| l.strip_prefix("data: "))
-                        .find(|d| d.contains("\"result\""))
-                        .expect("a result")
-                };
-                let v: Value = serde_json::from_str(data).expect("json");
+                let v = client.call_tool(id, name, &args).await.expect("tools/call");
                 assert_ne!(v["result"]["isError"], json!(true), "tool error: {v}");
                 v["result"]["structuredContent"].clone()
             }
@@ -277,21 +255,6 @@ impl Worker {
             }
         }
     }
-}
-
-async fn mcp_post(http: &reqwest::Client, t: &Target, session: Option<&str>, body: &Value) -> reqwest::Response {
-    let mut req = http
-        .post(&t.mcp_url)
-        .bearer_auth(&t.token)
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2025-11-25")
-        .json(body);
-    if let Some(s) = session.filter(|s| !s.is_empty()) {
-        req = req.header("mcp-session-id", s);
-    }
-    let r = req.send().await.expect("HTTP");
-    assert!(r.status().is_success(), "HTTP {}", r.status());
-    r
 }
 
 /// One connection, sequential calls for `seconds`: calls/s, p50 (ms) and the answer as text.

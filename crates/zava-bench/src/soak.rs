@@ -18,6 +18,10 @@
 //! **interrupted** instead: the worker opens
 //! a new session (through the balancer, on a bridge that is up) and goes on.
 //!
+//! With `"per_request": true` the workers are per-request clients
+//! (2026-07-28: no session; see mcp.rs), so a load balancer may send each call
+//! to any bridge, and an interrupted call needs no new session.
+//!
 //! Prints calls/s, p50 and p99 per phase and the totals; exits 1 unless all
 //! three counts are zero.
 
@@ -29,6 +33,8 @@ use std::time::{Duration, Instant};
 use serde::Deserialize;
 use serde_json::{Value, json};
 
+use crate::mcp::Mcp;
+
 #[derive(Deserialize)]
 struct Spec {
     bridges: Vec<String>,
@@ -37,6 +43,8 @@ struct Spec {
     principals: Vec<Principal>,
     #[serde(default)]
     reconnect: bool,
+    #[serde(default)]
+    per_request: bool,
 }
 
 #[derive(Deserialize)]
@@ -108,10 +116,14 @@ pub async fn soak(a: &[String]) {
         counts.errors.load(Ordering::Relaxed),
         counts.interrupted.load(Ordering::Relaxed),
     );
-    let reconnects =
-        if spec.reconnect { format!(", {interrupted} interrupted (session opened again)") } else { String::new() };
+    let reconnects = match (spec.reconnect, spec.per_request) {
+        (false, _) => String::new(),
+        (true, false) => format!(", {interrupted} interrupted (session opened again)"),
+        (true, true) => format!(", {interrupted} interrupted"),
+    };
+    let clients = if spec.per_request { "per-request clients" } else { "one session each" };
     println!(
-        "soak: {total} calls by {} principals through {} bridge(s) in {:.1} s ({:.0} calls/s): \
+        "soak: {total} calls by {} principals ({clients}) through {} bridge(s) in {:.1} s ({:.0} calls/s): \
          {foreign} foreign rows, {wrong} wrong answers, {errors} errors{reconnects}",
         spec.principals.len(),
         spec.bridges.len(),
@@ -123,22 +135,19 @@ pub async fn soak(a: &[String]) {
     }
 }
 
-/// One MCP session calling until the phase's calls are taken; its latencies.
+/// One MCP client (a session, or per-request) calling until the phase's calls are taken; its latencies.
 async fn worker(spec: &Spec, w: usize, budget: u64, next: &AtomicU64, counts: &Counts) -> Vec<Duration> {
     let p = &spec.principals[w % spec.principals.len()];
     let url = &spec.bridges[w % spec.bridges.len()];
     let stores: HashSet<&str> = p.stores.iter().map(String::as_str).collect();
-    let http = reqwest::Client::new();
-    let mut session = initialize(&http, url, &p.token).await.expect("initialize");
+    let mut client = Mcp::open(url, &p.token, spec.per_request).await.expect("initialize");
     let mut lat = Vec::new();
     let mut i = w;
     while next.fetch_add(1, Ordering::Relaxed) < budget {
         let check = &p.checks[i % p.checks.len()];
         i += 1;
-        let req = json!({"jsonrpc": "2.0", "id": i, "method": "tools/call",
-                         "params": {"name": check.tool, "arguments": check.arguments}});
         let t = Instant::now();
-        let answer = post(&http, url, &p.token, session.as_deref(), &req).await;
+        let answer = client.call_tool(i as u64, &check.tool, &check.arguments).await;
         lat.push(t.elapsed());
         counts.calls.fetch_add(1, Ordering::Relaxed);
         let result = match answer {
@@ -150,14 +159,11 @@ async fn worker(spec: &Spec, w: usize, budget: u64, next: &AtomicU64, counts: &C
                 continue;
             }
             Err(e) if spec.reconnect && interruption(&e) => {
-                report(&counts.interrupted, 1, || format!("{} {}: {e} (opening a new session)", p.name, check.tool));
-                session = match reopen(&http, url, &p.token).await {
-                    Ok(s) => s,
-                    Err(e) => {
-                        report(&counts.errors, 1, || format!("{}: no new session: {e}", p.name));
-                        return lat;
-                    }
-                };
+                report(&counts.interrupted, 1, || format!("{} {}: {e} (going on)", p.name, check.tool));
+                if let Err(e) = reopen(&mut client).await {
+                    report(&counts.errors, 1, || format!("{}: no new session: {e}", p.name));
+                    return lat;
+                }
                 continue;
             }
             Err(e) => {
@@ -212,68 +218,16 @@ fn interruption(e: &str) -> bool {
 }
 
 /// A new session after an interruption: tries for up to 10 s.
-async fn reopen(http: &reqwest::Client, url: &str, token: &str) -> Result<Option<String>, String> {
+async fn reopen(client: &mut Mcp) -> Result<(), String> {
     let mut last = String::new();
     for _ in 0..100 {
-        match initialize(http, url, token).await {
-            Ok(s) => return Ok(s),
+        match client.reopen().await {
+            Ok(()) => return Ok(()),
             Err(e) => last = e,
         }
         tokio::time::sleep(Duration::from_millis(100)).await;
     }
     Err(last)
-}
-
-async fn initialize(http: &reqwest::Client, url: &str, token: &str) -> Result<Option<String>, String> {
-    let init = json!({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-        "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "zava-bench soak", "version": "1"}}});
-    let r = send(http, url, token, None, &init).await?;
-    let session = r.headers().get("mcp-session-id").and_then(|v| v.to_str().ok()).map(str::to_owned);
-    let _ = r.text().await;
-    let note = json!({"jsonrpc": "2.0", "method": "notifications/initialized"});
-    let _ = send(http, url, token, session.as_deref(), &note).await?.text().await;
-    Ok(session)
-}
-
-async fn send(
-    http: &reqwest::Client,
-    url: &str,
-    token: &str,
-    session: Option<&str>,
-    body: &Value,
-) -> Result<reqwest::Response, String> {
-    let mut req = http
-        .post(url)
-        .bearer_auth(token)
-        .header("accept", "application/json, text/event-stream")
-        .header("mcp-protocol-version", "2025-11-25")
-        .timeout(Duration::from_secs(60))
-        .json(body);
-    if let Some(s) = session {
-        req = req.header("mcp-session-id", s);
-    }
-    let r = req.send().await.map_err(|e| format!("HTTP: {e}"))?;
-    if r.status().is_success() { Ok(r) } else { Err(format!("HTTP {}", r.status())) }
-}
-
-/// One JSON-RPC request; the response (a JSON body or the SSE event carrying it).
-async fn post(
-    http: &reqwest::Client,
-    url: &str,
-    token: &str,
-    session: Option<&str>,
-    body: &Value,
-) -> Result<Value, String> {
-    let text = send(http, url, token, session, body).await?.text().await.map_err(|e| format!("body: {e}"))?;
-    let data = if text.starts_with('{') {
-        text.as_str()
-    } else {
-        text.lines()
-            .filter_map(|l| l.strip_prefix("data: "))
-            .find(|d| d.contains("\"id\""))
-            .ok_or_else(|| format!("no response in {text:?}"))?
-    };
-    serde_json::from_str(data).map_err(|e| format!("not JSON ({e}): {data}"))
 }
 
 #[cfg(test)]
