@@ -134,14 +134,16 @@ pub fn origin_allowed(origin: &str, hosts: &[String], origins: &[String]) -> boo
     !host.is_empty() && hosts.iter().any(|h| h.eq_ignore_ascii_case(host))
 }
 
-/// Refuses to listen beyond loopback without tokens (or with the development
-/// header enabled).
-pub fn check_listen(addr: &SocketAddr, tokens: &Tokens, dev_header: bool) -> Result<(), String> {
+/// Refuses to listen beyond loopback without tokens or OAuth sign-in (or with
+/// the development header enabled).
+pub fn check_listen(addr: &SocketAddr, tokens: &Tokens, oauth: bool, dev_header: bool) -> Result<(), String> {
     if addr.ip().is_loopback() {
         return Ok(());
     }
-    if tokens.is_empty() {
-        return Err(format!("refusing to listen on {addr} (beyond loopback) without bearer tokens configured"));
+    if tokens.is_empty() && !oauth {
+        return Err(format!(
+            "refusing to listen on {addr} (beyond loopback) without bearer tokens or OAuth sign-in configured"
+        ));
     }
     if dev_header {
         return Err(format!(
@@ -252,10 +254,12 @@ mod tests {
         let some = Tokens::parse_file(&format!("0123456789abcdef0123 {P1}")).unwrap();
         let lo: SocketAddr = "127.0.0.1:8765".parse().unwrap();
         let any: SocketAddr = "0.0.0.0:8765".parse().unwrap();
-        assert!(check_listen(&lo, &none, true).is_ok());
-        assert!(check_listen(&any, &none, false).is_err());
-        assert!(check_listen(&any, &some, true).is_err());
-        assert!(check_listen(&any, &some, false).is_ok());
+        assert!(check_listen(&lo, &none, false, true).is_ok());
+        assert!(check_listen(&any, &none, false, false).is_err());
+        assert!(check_listen(&any, &none, true, false).is_ok(), "OAuth sign-in is enough");
+        assert!(check_listen(&any, &none, true, true).is_err());
+        assert!(check_listen(&any, &some, false, true).is_err());
+        assert!(check_listen(&any, &some, false, false).is_ok());
     }
 }
 

@@ -150,6 +150,29 @@ pub struct Db {
     replica_calls: Option<ReplicaCalls>,
 }
 
+/// Why [`Db::check`] failed: the database cannot be reached (it may come
+/// back), or it answers but is not what the bridge needs.
+#[derive(Debug)]
+pub struct CheckError {
+    pub message: String,
+    pub unreachable: bool,
+}
+
+impl std::fmt::Display for CheckError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+/// Why [`Db::principal_for_subject`] has no answer.
+#[derive(Debug)]
+pub enum Lookup {
+    /// The database refuses this identity (its message).
+    Refused(String),
+    /// The database could not be asked.
+    Unavailable(String),
+}
+
 pub enum Failure {
     /// The call failed; report it.
     Tool(ToolFailure),
@@ -265,32 +288,63 @@ impl Db {
     }
 
     /// Start-up and readiness check: a connection that works and the extension present.
-    pub async fn check(&self) -> Result<String, String> {
+    pub async fn check(&self) -> Result<String, CheckError> {
+        let misconfigured = |message: String| CheckError { message, unreachable: false };
         let conn = self.pool.get().await.map_err(|e| {
             let e = with_causes(&e);
             if e.contains("unsupported startup parameter") {
-                format!(
+                misconfigured(format!(
                     "cannot connect: {e} (a transaction-mode pooler such as PgBouncer? start with --pooler transaction)"
-                )
+                ))
             } else {
-                format!("cannot connect: {e}")
+                CheckError { message: format!("cannot connect: {e}"), unreachable: true }
             }
         })?;
         if self.cfg.pooler == Pooler::Transaction {
             // The settings each call's transaction makes: a bad one fails here, once.
             conn.batch_execute(&format!("{}; ROLLBACK", self.begin))
                 .await
-                .map_err(|e| format!("the session settings are refused: {}", with_causes(&e)))?;
+                .map_err(|e| misconfigured(format!("the session settings are refused: {}", with_causes(&e))))?;
         }
         // One unnamed statement: fine behind any pooler.
         let rows = conn
             .query_typed("SELECT extversion FROM pg_extension WHERE extname = 'zava'", &[])
             .await
-            .map_err(|e| format!("cannot read the zava extension's version ({})", with_causes(&e)))?;
+            .map_err(|e| misconfigured(format!("cannot read the zava extension's version ({})", with_causes(&e))))?;
         match rows.first() {
             Some(row) => Ok(row.get(0)),
-            None => Err("the zava extension is not installed in this database".into()),
+            None => Err(misconfigured("the zava extension is not installed in this database".into())),
         }
+    }
+
+    /// The principal an identity provider's subject (or one of its groups)
+    /// was granted, asked of the primary as the gateway login, outside any
+    /// principal's transaction (`zava.principal_for_subject`). `Ok(None)`:
+    /// nothing granted; `Err(Lookup::Refused)`: the database refuses the
+    /// identity (SQLSTATE 28000: groups granted several principals, or an
+    /// inactive principal), with its message.
+    pub async fn principal_for_subject(
+        &self,
+        issuer: &str,
+        subject: &str,
+        groups: &[String],
+    ) -> Result<Option<Uuid>, Lookup> {
+        let conn = tokio::time::timeout(self.cfg.wait_timeout, self.pool.get())
+            .await
+            .map_err(|_| Lookup::Unavailable("every database connection is busy".into()))?
+            .map_err(|e| Lookup::Unavailable(format!("cannot connect: {}", with_causes(&e))))?;
+        let groups = groups.to_vec();
+        let row = conn
+            .query_typed(
+                "SELECT zava.principal_for_subject($1, $2, $3)",
+                &[param(&issuer), param(&subject), param(&groups)],
+            )
+            .await
+            .map_err(|e| match e.as_db_error() {
+                Some(db) if db.code().code() == "28000" => Lookup::Refused(db.message().to_owned()),
+                _ => Lookup::Unavailable(with_causes(&e)),
+            })?;
+        Ok(row.first().and_then(|r| r.get::<_, Option<Uuid>>(0)))
     }
 
     /// Records, from now on, how long each call waits for a pooled connection.

@@ -1,6 +1,11 @@
 //! Streamable HTTP: `/mcp` behind bearer-token authentication, plus
 //! `/healthz`, `/readyz` and `/metrics`.
 //!
+//! Authentication: a bearer token from the tokens file (or `ZAVA_TOKENS`), or
+//! with `--oauth-issuer` an identity provider's JWT whose identity the
+//! database maps to a principal (oauth.rs), with the Protected Resource
+//! Metadata at `/.well-known/oauth-protected-resource[/mcp]`.
+//!
 //! Around rmcp's service: an `Origin` check on every request that carries one
 //! (403 unless allowed), and each MCP session bound to the principal of the
 //! token that created it — a request with another principal's token naming
@@ -36,7 +41,10 @@ use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
 use crate::config::{Tokens, bearer, digest, origin_allowed};
+use crate::db::{Db, Lookup};
 use crate::envelope;
+use crate::metrics::{Metrics, ReasonLabel};
+use crate::oauth::{MappingCache, OAuth, Refusal};
 use crate::server::{AuthPrincipal, State, Zava};
 
 const SESSION_HEADER: &str = "mcp-session-id";
@@ -49,6 +57,12 @@ fn bearer_token(request: &Request) -> Option<&str> {
 #[derive(Clone)]
 struct Auth {
     tokens: Arc<Tokens>,
+    /// Identity-provider tokens (JWTs), when configured.
+    oauth: Option<Arc<OAuth>>,
+    /// Identity → principal answers of the database, kept briefly.
+    mappings: Arc<MappingCache>,
+    db: Db,
+    metrics: Metrics,
     /// Honour the seed's `x-rls-user-id` header (local development only).
     dev_header: bool,
     /// Session id → the principal whose token created it.
@@ -162,12 +176,19 @@ async fn authenticate(AxumState(auth): AxumState<Auth>, request: Request, next: 
     }
     // Counted before anything is awaited, so a drain that starts meanwhile waits for it.
     let active = (request.method() == Method::POST).then(|| Active::new(&auth.drain));
-    let from_token = bearer_token(&request).and_then(|t| auth.tokens.principal(t));
+    let token = bearer_token(&request).map(str::to_owned);
+    let from_token = token.as_deref().and_then(|t| auth.tokens.principal(t));
     let from_dev_header = || {
         auth.dev_header.then(|| request.headers().get("x-rls-user-id")?.to_str().ok()?.parse::<Uuid>().ok()).flatten()
     };
-    match from_token.or_else(from_dev_header) {
-        Some(principal) => {
+    let resolved = match (from_token.or_else(from_dev_header), &auth.oauth, token) {
+        (Some(principal), _, _) => Ok(principal),
+        (None, Some(oauth), Some(token)) => principal_of_jwt(&auth, oauth, &token).await,
+        (None, _, Some(_)) => Err(Refusal::InvalidToken("the bearer token is not valid".into())),
+        (None, _, None) => Err(Refusal::Missing),
+    };
+    match resolved {
+        Ok(principal) => {
             let session = request.headers().get(SESSION_HEADER).and_then(|v| v.to_str().ok()).map(str::to_owned);
             if let Some(id) = &session {
                 let owner = auth.sessions.lock().expect("session map").get(id).copied();
@@ -211,13 +232,80 @@ async fn authenticate(AxumState(auth): AxumState<Auth>, request: Request, next: 
             }
             response
         }
-        None => (
+        Err(refusal) => {
+            auth.metrics.auth_refusals.get_or_create(&ReasonLabel { reason: refusal.reason().into() }).inc();
+            let host = request.headers().get(header::HOST).and_then(|v| v.to_str().ok());
+            refuse(auth.oauth.as_deref(), &refusal, host)
+        }
+    }
+}
+
+/// The principal an identity provider's token acts as: the token checked,
+/// then the database's grant for its identity (kept for
+/// --oauth-mapping-cache-s).
+async fn principal_of_jwt(auth: &Auth, oauth: &OAuth, token: &str) -> Result<Uuid, Refusal> {
+    let id = oauth.verify(token).await?;
+    let granted = match auth.mappings.get(&id) {
+        Some(hit) => hit,
+        None => {
+            let found =
+                auth.db.principal_for_subject(&id.issuer, &id.subject, &id.groups).await.map_err(|e| match e {
+                    Lookup::Refused(m) => Refusal::NotGranted(m),
+                    Lookup::Unavailable(m) => {
+                        tracing::warn!(error = %m, "cannot look up the principal of a signed-in subject");
+                        Refusal::Unavailable("the database cannot be asked for this identity's principal now".into())
+                    }
+                })?;
+            auth.mappings.put(id.clone(), found);
+            found
+        }
+    };
+    granted.ok_or_else(|| {
+        tracing::warn!(issuer = %id.issuer, subject = %id.subject, "a valid token whose identity is granted no principal");
+        Refusal::NotGranted(format!(
+            "subject \"{}\" of {} is granted no principal; an administrator grants one with \
+             zava.grant_principal_subject(issuer, subject, principal)",
+            id.subject, id.issuer
+        ))
+    })
+}
+
+/// The answer to a refused request. Without OAuth: 401 with a plain Bearer
+/// challenge. With OAuth (RFC 6750 §3, RFC 9728 §5.1): 401 for no or a bad
+/// token, 403 for a missing scope or no principal, 503 when the issuer's keys
+/// or the database cannot be reached; each with a JSON-RPC error saying why.
+fn refuse(oauth: Option<&OAuth>, refusal: &Refusal, host: Option<&str>) -> Response {
+    let Some(oauth) = oauth else {
+        return (
             StatusCode::UNAUTHORIZED,
             [(header::WWW_AUTHENTICATE, "Bearer realm=\"zava-mcp\"")],
             "a valid bearer token is required\n",
         )
-            .into_response(),
+            .into_response();
+    };
+    let (status, message) = match refusal {
+        Refusal::Missing => (StatusCode::UNAUTHORIZED, "a bearer token is required".to_owned()),
+        Refusal::InvalidToken(why) => (StatusCode::UNAUTHORIZED, format!("invalid token: {why}")),
+        Refusal::InsufficientScope(missing) => {
+            (StatusCode::FORBIDDEN, format!("the token lacks the scope(s) {}", missing.join(" ")))
+        }
+        Refusal::NotGranted(why) => (StatusCode::FORBIDDEN, why.clone()),
+        Refusal::Unavailable(why) => (StatusCode::SERVICE_UNAVAILABLE, why.clone()),
+    };
+    let mut response = jsonrpc_error(status, Value::Null, -32001, message);
+    let headers = response.headers_mut();
+    match refusal {
+        Refusal::Missing | Refusal::InvalidToken(_) | Refusal::InsufficientScope(_) => {
+            if let Ok(v) = header::HeaderValue::from_str(&oauth.challenge(refusal, host)) {
+                headers.insert(header::WWW_AUTHENTICATE, v);
+            }
+        }
+        Refusal::Unavailable(_) => {
+            headers.insert(header::RETRY_AFTER, header::HeaderValue::from_static("1"));
+        }
+        Refusal::NotGranted(_) => {}
     }
+    response
 }
 
 pub struct HttpOptions {
@@ -231,6 +319,9 @@ pub struct HttpOptions {
     pub readyz_details: bool,
     /// How long a shutdown waits for admitted calls before cancelling them.
     pub drain_timeout: Duration,
+    /// Identity-provider sign-in, and how long its identity → principal answers are kept.
+    pub oauth: Option<Arc<OAuth>>,
+    pub mapping_cache: Duration,
 }
 
 /// Hosts and origins a request's `Origin` may name.
@@ -284,6 +375,10 @@ pub async fn serve(state: Arc<State>, opts: HttpOptions, shutdown: CancellationT
     let drain = Arc::new(Drain::default());
     let auth = Auth {
         tokens: Arc::new(opts.tokens),
+        oauth: opts.oauth.clone(),
+        mappings: Arc::new(MappingCache::new(opts.mapping_cache)),
+        db: state.db.clone(),
+        metrics: state.metrics.clone(),
         dev_header: opts.dev_header,
         sessions: Arc::default(),
         in_flight: Arc::default(),
@@ -298,7 +393,19 @@ pub async fn serve(state: Arc<State>, opts: HttpOptions, shutdown: CancellationT
         drain: drain.clone(),
     };
     let origins = Origins { hosts: Arc::new(hosts_for_origin), origins: Arc::new(opts.allowed_origins) };
+    let metadata = opts.oauth.as_ref().map(|o| o.metadata().to_string());
+    let well_known = move || {
+        let doc = metadata.clone();
+        async move {
+            match doc {
+                Some(doc) => ([(header::CONTENT_TYPE, "application/json")], doc).into_response(),
+                None => (StatusCode::NOT_FOUND, "no OAuth sign-in configured (--oauth-issuer)\n").into_response(),
+            }
+        }
+    };
     let app = Router::new()
+        .route("/.well-known/oauth-protected-resource", get(well_known.clone()))
+        .route("/.well-known/oauth-protected-resource/mcp", get(well_known))
         .route("/healthz", get(|| async { "ok\n" }))
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))

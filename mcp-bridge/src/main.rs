@@ -12,6 +12,7 @@ mod errors;
 mod http;
 mod logfile;
 mod metrics;
+mod oauth;
 mod prompts;
 mod server;
 mod stdio;
@@ -87,7 +88,84 @@ enum Transport {
         /// 503) before they are cancelled, in seconds.
         #[arg(long, env = "ZAVA_DRAIN_TIMEOUT_S", default_value_t = 10)]
         drain_timeout_s: u64,
+        #[command(flatten)]
+        oauth: Box<OAuthArgs>,
     },
+}
+
+/// Sign-in with an identity provider: zava-mcp as an OAuth 2.1 resource
+/// server (docs/mcp.md, "Sign-in with an identity provider").
+#[derive(Args, Debug)]
+struct OAuthArgs {
+    /// The issuer whose access tokens (JWTs) are accepted: their `iss`
+    /// exactly, and the authorization server the metadata names.
+    #[arg(long, env = "ZAVA_OAUTH_ISSUER")]
+    oauth_issuer: Option<String>,
+    /// The audience every token must name in `aud` (this resource).
+    #[arg(long, env = "ZAVA_OAUTH_AUDIENCE")]
+    oauth_audience: Option<String>,
+    /// The resource identifier the metadata gives, e.g.
+    /// https://mcp.example.com/mcp (default: the audience).
+    #[arg(long, env = "ZAVA_OAUTH_RESOURCE")]
+    oauth_resource: Option<String>,
+    /// The issuer's JSON Web Key Set URL (fetched at start, then every
+    /// --oauth-jwks-refresh-s, and at once for an unknown key id).
+    #[arg(long, env = "ZAVA_OAUTH_JWKS_URL", conflicts_with = "oauth_jwks_file")]
+    oauth_jwks_url: Option<String>,
+    /// The issuer's JSON Web Key Set as a file (read again like the URL).
+    #[arg(long, env = "ZAVA_OAUTH_JWKS_FILE")]
+    oauth_jwks_file: Option<PathBuf>,
+    /// Scopes every token must hold (comma- or space-separated).
+    #[arg(long, env = "ZAVA_OAUTH_SCOPES", value_delimiter = ',')]
+    oauth_scopes: Vec<String>,
+    /// A claim listing the caller's groups (e.g. `groups` or `roles`), looked
+    /// up with zava.grant_principal_group when the subject has no grant.
+    #[arg(long, env = "ZAVA_OAUTH_GROUPS_CLAIM")]
+    oauth_groups_claim: Option<String>,
+    /// Clock skew allowed on exp and nbf, in seconds.
+    #[arg(long, env = "ZAVA_OAUTH_LEEWAY_S", default_value_t = 30)]
+    oauth_leeway_s: u64,
+    /// How often the issuer's keys are fetched again, in seconds.
+    #[arg(long, env = "ZAVA_OAUTH_JWKS_REFRESH_S", default_value_t = 300)]
+    oauth_jwks_refresh_s: u64,
+    /// An unknown key id fetches the keys again at most once per this many seconds.
+    #[arg(long, env = "ZAVA_OAUTH_JWKS_MIN_REFRESH_S", default_value_t = 10)]
+    oauth_jwks_min_refresh_s: u64,
+    /// How long an identity's principal (or its absence) is kept, in seconds:
+    /// a revoked grant stops working within this time (0: asked every request).
+    #[arg(long, env = "ZAVA_OAUTH_MAPPING_CACHE_S", default_value_t = 5)]
+    oauth_mapping_cache_s: u64,
+}
+
+impl OAuthArgs {
+    /// The configuration, when --oauth-issuer is given (then the audience
+    /// and one key source are required).
+    fn config(self) -> Result<Option<oauth::OAuthConfig>, String> {
+        let Some(issuer) = self.oauth_issuer else {
+            if self.oauth_audience.is_some() || self.oauth_jwks_url.is_some() || self.oauth_jwks_file.is_some() {
+                return Err("the --oauth-* options need --oauth-issuer".into());
+            }
+            return Ok(None);
+        };
+        let audience = self.oauth_audience.ok_or("--oauth-issuer needs --oauth-audience (this resource)")?;
+        let jwks = match (self.oauth_jwks_url, self.oauth_jwks_file) {
+            (Some(url), None) => oauth::JwksSource::Url(url),
+            (None, Some(file)) => oauth::JwksSource::File(file),
+            _ => return Err("--oauth-issuer needs --oauth-jwks-url or --oauth-jwks-file".into()),
+        };
+        let scopes = self.oauth_scopes.iter().flat_map(|s| s.split_whitespace()).map(str::to_owned).collect();
+        Ok(Some(oauth::OAuthConfig {
+            resource: self.oauth_resource.unwrap_or_else(|| audience.clone()),
+            issuer,
+            audience,
+            jwks,
+            scopes,
+            groups_claim: self.oauth_groups_claim,
+            leeway: Duration::from_secs(self.oauth_leeway_s),
+            jwks_refresh: Duration::from_secs(self.oauth_jwks_refresh_s.max(1)),
+            jwks_min_refresh: Duration::from_secs(self.oauth_jwks_min_refresh_s),
+        }))
+    }
 }
 
 #[derive(Args, Debug)]
@@ -236,8 +314,30 @@ async fn run(cli: Cli) -> Result<(), String> {
         replica_urls: c.replica_urls,
         replica_max_lag: Duration::from_millis(c.replica_max_lag_ms),
     })?;
-    let version = db.check().await?;
-    tracing::info!(zava = version, "database ready");
+    let shutdown = CancellationToken::new();
+    match db.check().await {
+        Ok(version) => tracing::info!(zava = version, "database ready"),
+        // Over HTTP the bridge serves /healthz, the OAuth metadata and its
+        // refusals while the database is down (/readyz says not ready), and
+        // calls work once it is up.
+        Err(e) if e.unreachable && matches!(cli.transport, Transport::Http { .. }) => {
+            tracing::warn!(error = %e, "the database is unreachable: serving, and connecting when it appears");
+            tokio::spawn({
+                let (db, stop) = (db.clone(), shutdown.clone());
+                async move {
+                    let mut tick = tokio::time::interval(Duration::from_secs(2));
+                    while tokio::select! { _ = tick.tick() => true, _ = stop.cancelled() => false } {
+                        match db.check().await {
+                            Ok(version) => return tracing::info!(zava = version, "database ready"),
+                            Err(e) if !e.unreachable => return tracing::error!(error = %e, "database unusable"),
+                            Err(_) => {}
+                        }
+                    }
+                }
+            });
+        }
+        Err(e) => return Err(e.message),
+    }
     let metrics = Metrics::new();
     db.observe_pool_wait(metrics.pool_wait.clone());
     db.observe_replica_calls(metrics.replica_calls.clone());
@@ -264,7 +364,6 @@ async fn run(cli: Cli) -> Result<(), String> {
             c.cache_sales_queries,
         )),
     );
-    let shutdown = CancellationToken::new();
     tokio::spawn(stop_on_signal(shutdown.clone()));
     tokio::spawn({
         let (db, stop) = (db.clone(), shutdown.clone());
@@ -306,7 +405,21 @@ async fn run(cli: Cli) -> Result<(), String> {
             metrics_token,
             readyz_details,
             drain_timeout_s,
+            oauth,
         } => {
+            let mapping_cache = Duration::from_secs(oauth.oauth_mapping_cache_s);
+            let oauth = match (*oauth).config()? {
+                Some(cfg) => {
+                    let o = Arc::new(oauth::OAuth::new(cfg, state.metrics.jwks_fetches.clone())?);
+                    tracing::info!(issuer = %o.config().issuer, audience = %o.config().audience, "OAuth sign-in enabled");
+                    tokio::spawn({
+                        let (o, stop) = (o.clone(), shutdown.clone());
+                        async move { o.watch(stop).await }
+                    });
+                    Some(o)
+                }
+                None => None,
+            };
             let mut tokens = match tokens_file {
                 Some(path) => Tokens::parse_file(
                     &std::fs::read_to_string(&path).map_err(|e| format!("cannot read {}: {e}", path.display()))?,
@@ -316,7 +429,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             if let Some(env) = tokens_env {
                 tokens.merge(Tokens::parse_env(&env)?)?;
             }
-            config::check_listen(&listen, &tokens, dev_rls_header)?;
+            config::check_listen(&listen, &tokens, oauth.is_some(), dev_rls_header)?;
             if dev_rls_header {
                 tracing::warn!(
                     "the x-rls-user-id development header is enabled: anyone who can reach the port may claim any principal"
@@ -333,6 +446,8 @@ async fn run(cli: Cli) -> Result<(), String> {
                 metrics_token,
                 readyz_details,
                 drain_timeout: Duration::from_secs(drain_timeout_s),
+                oauth,
+                mapping_cache,
             };
             http::serve(state, opts, shutdown.clone()).await.map_err(|e| format!("HTTP server: {e}"))
         }

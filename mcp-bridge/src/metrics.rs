@@ -21,6 +21,12 @@ struct ToolLabel {
     tool: String,
 }
 
+/// Why a request was refused authentication (see oauth.rs).
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+pub struct ReasonLabel {
+    pub reason: String,
+}
+
 /// A read replica, by its position in the --replica-url list (0, 1, …).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReplicaLabel {
@@ -55,6 +61,9 @@ pub struct Metrics {
     pub replica_calls: Family<ReplicaLabel, Counter>,
     pub replica_lag_ms: Family<ReplicaLabel, Gauge>,
     pub replica_in_use: Family<ReplicaLabel, Gauge>,
+    /// Requests refused authentication, by reason; fetches of the issuer's keys.
+    pub auth_refusals: Family<ReasonLabel, Counter>,
+    pub jwks_fetches: Counter,
 }
 
 impl Metrics {
@@ -96,6 +105,13 @@ impl Metrics {
             "1 when calls go to the replica (reachable and within --replica-max-lag-ms), else 0",
             replica_in_use.clone(),
         );
+        let (auth_refusals, jwks_fetches) = (Family::<ReasonLabel, Counter>::default(), Counter::default());
+        registry.register(
+            "auth_refusals",
+            "Requests refused authentication: missing, invalid_token, insufficient_scope, not_granted (no principal), unavailable",
+            auth_refusals.clone(),
+        );
+        registry.register("oauth_jwks_fetches", "Fetches of the OAuth issuer's keys (JWKS)", jwks_fetches.clone());
         Metrics {
             registry: Arc::new(registry),
             calls,
@@ -112,6 +128,8 @@ impl Metrics {
             replica_calls,
             replica_lag_ms,
             replica_in_use,
+            auth_refusals,
+            jwks_fetches,
         }
     }
 

@@ -79,6 +79,7 @@ pgrx::extension_sql_file!(
         identity::current_store_ids
     ]
 );
+pgrx::extension_sql_file!("../../sql/signin.sql", name = "signin", requires = ["mcp"]);
 pgrx::extension_sql_file!("../../sql/security.sql", name = "security", finalize);
 
 #[pg_guard]
