@@ -337,6 +337,19 @@ def checks(url, base, issuer, issuer_url, audience, keys, stores_of, regional):
     check("… and one of the retired key rsa-1 is refused (401 invalid_token)",
           status == 401 and 'error="invalid_token"' in www(h) and rows is None, f"{status} {www(h)}")
 
+    # --- the grants are not readable through the gate, even by head office --------
+    params = {"name": "execute_sales_query", "arguments": {"postgresql_query": "SELECT * FROM zava.identity_principals"},
+              "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
+                        "io.modelcontextprotocol/clientCapabilities": {}}}
+    status, _, answer = post(url, sign(ec1, "ES256", "ec-1", claims("bob")),
+                             {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": params},
+                             {"mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call",
+                              "mcp-name": "execute_sales_query"})
+    result = answer.get("result", {}) if isinstance(answer, dict) else {}
+    check("head office's execute_sales_query of zava.identity_principals is refused (a tool error, no rows)",
+          status == 200 and result.get("isError") is True and "rows" not in result.get("structuredContent", {}),
+          f"{status} {answer}")
+
     # --- opaque tokens still work beside OAuth ------------------------------------
     status, _, answer, rows = stores_call(url, os.environ["SEATTLE_TOKEN"])
     check("an opaque token from the tokens file still works beside OAuth", status == 200 and rows == seattle,
