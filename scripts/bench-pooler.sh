@@ -34,7 +34,7 @@ soak_bridge() { # soak_bridge PORT DB-PORT [--pooler transaction | --replica-url
         "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "127.0.0.1:$1" "${@:3}" --pool-max 16 \
         --max-concurrent-per-principal 8 --cache-ttl-s 0 > "${SOAK_DIR}/bridge-$1.log" 2>&1 &
     SOAK_BRIDGES+=($!)
-    until curl -sf -o /dev/null "http://127.0.0.1:$1/readyz"; do sleep 0.05; done
+    bridge_ready "http://127.0.0.1:$1" 30 || die "zava-mcp on $1 did not become ready (log: ${SOAK_DIR}/bridge-$1.log)"
 }
 soak_bridge 8811 "${P}"; soak_bridge 8812 "${P}"
 soak_bridge 8813 "${POOLER_PORT}" --pooler transaction; soak_bridge 8814 "${POOLER_PORT}" --pooler transaction

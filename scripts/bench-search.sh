@@ -34,7 +34,7 @@ TOKEN="bench-$(od -An -tx1 -N16 /dev/urandom | tr -d ' \n')"
 DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKEN}=${SEATTLE}" ZAVA_LOG=warn \
     "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "${LISTEN}" --pool-max 16 --cache-ttl-s 0 > "${DIR}/bridge.log" 2>&1 &
 BRIDGE=$!
-until curl -sf -o /dev/null "http://${LISTEN}/readyz"; do sleep 0.01; done
+bridge_ready "http://${LISTEN}" 30 || die "zava-mcp did not become ready (log: ${DIR}/bridge.log)"
 echo "== product search as seattle_manager (mode raw: the SQL function alone; direct: the bridge's transaction; mcp: the tool)"
 "${ZAVA_ROOT}/target/release/zava-bench" search "http://${LISTEN}/mcp" "${TOKEN}" \
     "postgresql://zava_mcp@127.0.0.1:${P}/zava" "${SEATTLE}" "postgresql://seattle_manager@127.0.0.1:${P}/zava" \

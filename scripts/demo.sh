@@ -129,8 +129,7 @@ if [ "${cmd}" = serve ] && [ "${private}" = 1 ]; then
             "${MCP_BIN}" http --listen "${MCP_LISTEN}" --log-file "${DIR}/zava-mcp.log" --log-max-mb 16 \
             2>> "${DIR}/zava-mcp.stderr" &
         mcp_pid=$!
-        for _ in $(seq 1 100); do curl -sf -o /dev/null "http://${MCP_LISTEN}/readyz" && return 0; sleep 0.1; done
-        return 1
+        bridge_ready "http://${MCP_LISTEN}"
     }
     start_mcp || { tail -5 "${DIR}/zava-mcp.log" "${DIR}/zava-mcp.stderr" >&2; cluster_stop "${DIR}"; die "zava-mcp did not start (log: ${DIR}/zava-mcp.log)"; }
     cat <<MSG

@@ -13,6 +13,14 @@ log() { printf '\033[1;34m[zava]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[zava] error:\033[0m %s\n' "$*" >&2; exit 1; }
 
 # The pgrx version, read from the one place it is written (the workspace pin).
+# bridge_ready BASE-URL [SECONDS]: true once zava-mcp at BASE-URL (http://host:port)
+# answers /readyz with 200, polling every 0.05 s for up to SECONDS (default 10).
+bridge_ready() {
+    local tries=$(( ${2:-10} * 20 )) i
+    for (( i = 0; i < tries; i++ )); do curl -sf -o /dev/null "$1/readyz" && return 0; sleep 0.05; done
+    return 1
+}
+
 pgrx_version() {
     sed -n 's/^pgrx = "=\([0-9.]*\)".*/\1/p' "${ZAVA_ROOT}/Cargo.toml" | head -n1
 }

@@ -149,7 +149,7 @@ impl OAuthArgs {
         };
         let audience = self.oauth_audience.ok_or("--oauth-issuer needs --oauth-audience (this resource)")?;
         let jwks = match (self.oauth_jwks_url, self.oauth_jwks_file) {
-            (Some(url), None) => oauth::JwksSource::Url(url),
+            (Some(url), None) => oauth::JwksSource::Url(oauth::check_jwks_url(&url)?),
             (None, Some(file)) => oauth::JwksSource::File(file),
             _ => return Err("--oauth-issuer needs --oauth-jwks-url or --oauth-jwks-file".into()),
         };

@@ -58,6 +58,24 @@ pub struct OAuthConfig {
     pub jwks_min_refresh: Duration,
 }
 
+/// A JWKS URL must be https, so nobody on the way can hand the bridge their
+/// own keys; plain http only on loopback (a test issuer).
+pub fn check_jwks_url(url: &str) -> Result<String, String> {
+    let parsed = reqwest::Url::parse(url).map_err(|e| format!("--oauth-jwks-url {url}: {e}"))?;
+    let host = parsed.host_str().unwrap_or("");
+    let loopback = host == "localhost"
+        || host
+            .trim_start_matches('[')
+            .trim_end_matches(']')
+            .parse::<std::net::IpAddr>()
+            .is_ok_and(|ip| ip.is_loopback());
+    match parsed.scheme() {
+        "https" => Ok(url.to_owned()),
+        "http" if loopback => Ok(url.to_owned()),
+        _ => Err(format!("--oauth-jwks-url {url}: the issuer's keys must come over https (http only on loopback)")),
+    }
+}
+
 /// A token's checked identity.
 #[derive(Debug, Clone, PartialEq, Eq, Hash)]
 pub struct Identity {
@@ -426,6 +444,18 @@ impl MappingCache {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn jwks_urls_are_https_except_on_loopback() {
+        assert!(check_jwks_url("https://login.microsoftonline.com/t/discovery/v2.0/keys").is_ok());
+        assert!(check_jwks_url("http://127.0.0.1:8788/jwks").is_ok());
+        assert!(check_jwks_url("http://localhost/jwks").is_ok());
+        assert!(check_jwks_url("http://[::1]:1/jwks").is_ok());
+        assert!(check_jwks_url("http://sso.zava.example/certs").unwrap_err().contains("https"));
+        assert!(check_jwks_url("http://127.0.0.1.evil.example/certs").is_err());
+        assert!(check_jwks_url("file:///etc/jwks.json").is_err());
+        assert!(check_jwks_url("not a url").is_err());
+    }
 
     #[test]
     fn scopes_come_from_scope_and_scp() {

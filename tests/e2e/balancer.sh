@@ -29,8 +29,7 @@ bridge() { # bridge PORT: starts a bridge, sets BRIDGE_PID
         "${ZAVA_ROOT}/target/debug/zava-mcp" http --listen "127.0.0.1:$1" --pool-max 8 --cache-ttl-s 0 \
         --log-file "${DIR}/bridge-$1.log" &
     BRIDGE_PID=$!; PIDS+=("${BRIDGE_PID}")
-    for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:$1/readyz" && return 0; sleep 0.1; done
-    return 1
+    bridge_ready "http://127.0.0.1:$1"
 }
 expect "bridge A starts" bridge "${A}"; PID_A="${BRIDGE_PID}"
 expect "bridge B starts" bridge "${B}"

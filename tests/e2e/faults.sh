@@ -27,63 +27,12 @@ bridge() { # bridge OPTIONS…: (re)start the bridge
         "${ZAVA_ROOT}/target/debug/zava-mcp" http --listen "127.0.0.1:${HTTP_PORT}" --cache-ttl-s 0 "$@" \
         >> "${DIR}/bridge.log" 2>&1 &
     BRIDGE=$!
-    for _ in $(seq 1 100); do curl -sf -o /dev/null "${URL}/readyz" && return 0; sleep 0.1; done
-    return 1
+    bridge_ready "${URL}"
 }
 stop_bridge() { kill "${BRIDGE}" 2>/dev/null; wait "${BRIDGE}" 2>/dev/null; BRIDGE=""; }
-# A small MCP client over HTTP (stdlib only) for the Python parts below.
-export PYTHONPATH="${DIR}"
-cat > "${DIR}/mcp_http.py" <<'PY'
-import json, os, time, urllib.request, urllib.error
-
-URL = os.environ["URL"] + "/mcp"
-SLOW = "SELECT count(*) FROM (SELECT generate_series(1, {n})) s"
-
-def check(what, ok, info=""):
-    print(("ok - " if ok else "not ok - ") + what, flush=True)
-    if not ok and info:
-        print("#   " + str(info)[:600], flush=True)
-
-def post(token, body, session=None, timeout=60):
-    """(status, headers, JSON-RPC message or None)."""
-    req = urllib.request.Request(URL, data=json.dumps(body).encode(), method="POST", headers={
-        "Authorization": "Bearer " + token, "Content-Type": "application/json",
-        "Accept": "application/json, text/event-stream", "MCP-Protocol-Version": "2025-11-25",
-        **({"Mcp-Session-Id": session} if session else {})})
-    try:
-        with urllib.request.urlopen(req, timeout=timeout) as r:
-            status, headers, text = r.status, dict(r.headers), r.read().decode()
-    except urllib.error.HTTPError as e:
-        status, headers, text = e.code, dict(e.headers), e.read().decode()
-    if text.startswith("{"):
-        return status, headers, json.loads(text)
-    data = [l[6:] for l in text.splitlines() if l.startswith("data: ") and '"id"' in l]
-    return status, headers, (json.loads(data[-1]) if data else None)
-
-class Client:
-    def __init__(self, token):
-        self.token, self.n = token, 0
-        _, h, _ = post(token, {"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
-            "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "faults", "version": "1"}}})
-        self.session = {k.lower(): v for k, v in h.items()}.get("mcp-session-id")
-        post(token, {"jsonrpc": "2.0", "method": "notifications/initialized"}, self.session)
-
-    def call(self, tool, args):
-        """('ok', result) | (error code, message) | ('http <status>', body) | ('exception', text)."""
-        self.n += 1
-        try:
-            status, _, msg = post(self.token, {"jsonrpc": "2.0", "id": self.n, "method": "tools/call",
-                                               "params": {"name": tool, "arguments": args}}, self.session)
-        except Exception as e:  # noqa: BLE001 - every failure is an outcome to report
-            return "exception", repr(e)
-        if status != 200 or msg is None or "result" not in msg:
-            return f"http {status}", msg
-        r = msg["result"]
-        if r.get("isError"):
-            err = json.loads(r["content"][0]["text"])["error"]
-            return err["code"], err["message"]
-        return "ok", r.get("structuredContent")
-PY
+# The Python parts below use tests/e2e/mcp_http.py (a small stdlib MCP client).
+export PYTHONPATH="${ZAVA_ROOT}/tests/e2e"
+export SLOW="SELECT count(*) FROM (SELECT generate_series(1, {n})) s"
 PERF='{"period": "2024-04-01..2024-06-30"}'
 export PERF
 
@@ -99,11 +48,12 @@ RESTARTER=$!
 EVENTS="${DIR}/events" python3 - <<'PY'
 import json, os, threading, time
 from mcp_http import Client, check
+URL = os.environ["URL"] + "/mcp"
 PERF = json.loads(os.environ["PERF"])
 tokens = [os.environ[k] for k in ("OFFICE", "SEATTLE", "BELLEVUE", "OFFICE")]
 outcomes, stop = [], time.time() + 14
 def work(token):
-    c = Client(token)
+    c = Client(URL, token)
     while time.time() < stop:
         t0 = time.time()
         code, detail = c.call("get_store_performance", PERF)
@@ -129,7 +79,7 @@ check("restart: calls succeed again within 5 s of Postgres being back",
 late = [o for o in outcomes if o[0] >= up + 5]
 check("restart: every call started 5 s after it is back succeeds", late and all(o[2] == "ok" for o in late),
       [o[2:] for o in late if o[2] != "ok"][:3])
-c = Client(os.environ["SEATTLE"])
+c = Client(URL, os.environ["SEATTLE"])
 results = [c.call("get_store_performance", PERF)[0] for _ in range(20)]
 check("restart: then no dead connection is left in the pool (20 calls in a row succeed, pool of 10)",
       results.count("ok") == 20, results)
@@ -141,16 +91,17 @@ stop_bridge
 bridge || echo "not ok - the bridge starts"
 python3 - <<'PY'
 import json, os, subprocess, threading, time
-from mcp_http import Client, check, SLOW
+from mcp_http import Client, check
+URL, SLOW = os.environ["URL"] + "/mcp", os.environ["SLOW"]
 PERF = json.loads(os.environ["PERF"])
 def psql(sql):
     return subprocess.run([os.environ["PSQL"], os.environ["PGURL"], "-XAtc", sql], capture_output=True, text=True).stdout.strip()
 victim = {}
 def slow():
-    victim["outcome"] = Client(os.environ["OFFICE"]).call("execute_sales_query", {"postgresql_query": SLOW.format(n=200_000_000)})
+    victim["outcome"] = Client(URL, os.environ["OFFICE"]).call("execute_sales_query", {"postgresql_query": SLOW.format(n=200_000_000)})
 others, stop = [], threading.Event()
 def steady(token):
-    c = Client(token)
+    c = Client(URL, token)
     while not stop.is_set():
         others.append(c.call("get_store_performance", PERF)[0])
 t = threading.Thread(target=slow); t.start()
@@ -177,15 +128,16 @@ bridge --pool-max 2 --pool-wait-ms 1500 --max-concurrent-per-principal 1 --query
     || echo "not ok - the bridge starts"
 python3 - <<'PY'
 import os, threading, time
-from mcp_http import Client, check, SLOW
+from mcp_http import Client, check
+URL, SLOW = os.environ["URL"] + "/mcp", os.environ["SLOW"]
 held = {}
 def hold(name):
     # Several seconds each (about 17 million rows a second here).
-    held[name] = Client(os.environ[name]).call("execute_sales_query", {"postgresql_query": SLOW.format(n=150_000_000)})[0]
+    held[name] = Client(URL, os.environ[name]).call("execute_sales_query", {"postgresql_query": SLOW.format(n=150_000_000)})[0]
 hs = [threading.Thread(target=hold, args=(n,)) for n in ("OFFICE", "BELLEVUE")]
 [h.start() for h in hs]
 time.sleep(0.8)
-c = Client(os.environ["SEATTLE"])
+c = Client(URL, os.environ["SEATTLE"])
 t0 = time.time()
 code, message = c.call("execute_sales_query", {"postgresql_query": "SELECT 1"})
 waited = time.time() - t0
@@ -203,18 +155,19 @@ bridge --drain-timeout-s 20 || echo "not ok - the bridge starts"
 export BRIDGE_PID="${BRIDGE}"
 python3 - <<'PY'
 import os, signal, threading, time, urllib.request, urllib.error
-from mcp_http import Client, check, post, SLOW
+from mcp_http import Client, check, post
+URL, SLOW = os.environ["URL"] + "/mcp", os.environ["SLOW"]
 answers = []
 def slow(token):
-    answers.append(Client(token).call("execute_sales_query", {"postgresql_query": SLOW.format(n=40_000_000)}))
+    answers.append(Client(URL, token).call("execute_sales_query", {"postgresql_query": SLOW.format(n=40_000_000)}))
 clients = [threading.Thread(target=slow, args=(os.environ[k],)) for k in ("OFFICE", "OFFICE", "SEATTLE", "SEATTLE", "BELLEVUE")]
 [c.start() for c in clients]
 time.sleep(0.8)
-late = Client(os.environ["BELLEVUE"])  # a session opened before the signal
+late = Client(URL, os.environ["BELLEVUE"])  # a session opened before the signal
 t0 = time.time()
 os.kill(int(os.environ["BRIDGE_PID"]), signal.SIGTERM)
 time.sleep(0.2)
-status, headers, msg = post(os.environ["BELLEVUE"], {"jsonrpc": "2.0", "id": 9, "method": "tools/call",
+status, headers, msg = post(URL, os.environ["BELLEVUE"], {"jsonrpc": "2.0", "id": 9, "method": "tools/call",
     "params": {"name": "get_current_utc_date", "arguments": {}}}, late.session, timeout=5)
 headers = {k.lower(): v for k, v in headers.items()}
 try:

@@ -19,20 +19,17 @@ export DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava"
 ZAVA_TOKENS="${TOKEN}=${SEATTLE}" "${ZAVA_ROOT}/target/debug/zava-mcp" http --listen "127.0.0.1:${HTTP_PORT}" \
     --max-body-bytes 262144 > "${DIR}/bridge.log" 2>&1 &
 BRIDGE=$!
-for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:${HTTP_PORT}/readyz" && break; sleep 0.1; done
+bridge_ready "http://127.0.0.1:${HTTP_PORT}"
+export PYTHONPATH="${ZAVA_ROOT}/tests/e2e"  # mcp_http.py: check, message_of
 export HOST=127.0.0.1 PORT="${HTTP_PORT}" BRIDGE_PID="${BRIDGE}" BIN="${ZAVA_ROOT}/target/debug/zava-mcp"
 export MESSAGES="${ZAVA_FUZZ_MESSAGES:-10000}" STDIO_MESSAGES="${ZAVA_FUZZ_STDIO_MESSAGES:-2000}" SEED="${ZAVA_FUZZ_SEED:-20261205}"
 python3 - <<'PY'
 import http.client, json, os, random, select, socket, subprocess, threading, time
+from mcp_http import check, message_of
 
 HOST, PORT, TOKEN = os.environ["HOST"], int(os.environ["PORT"]), os.environ["TOKEN"]
 rng = random.Random(int(os.environ["SEED"]))
 print(f"# seed {os.environ['SEED']}", flush=True)
-
-def check(what, ok, info=""):
-    print(("ok - " if ok else "not ok - ") + what, flush=True)
-    if not ok and info:
-        print("#   " + str(info)[:800], flush=True)
 
 def rss_kb(pid):
     for line in open(f"/proc/{pid}/status"):
@@ -53,21 +50,6 @@ def request(body, session=None, headers=None, timeout=30):
     data = r.read()
     c.close()
     return r.status, dict((k.lower(), v) for k, v in r.getheaders()), data
-
-def message_of(data):
-    text = data.decode("utf-8", "replace")
-    if text.startswith("{") or text.startswith("["):
-        try:
-            return json.loads(text)
-        except ValueError:
-            return None
-    for line in text.splitlines():
-        if line.startswith("data: ") and line[6:].strip():
-            try:
-                return json.loads(line[6:])
-            except ValueError:
-                return None
-    return None
 
 _, h, _ = request(json.dumps({"jsonrpc": "2.0", "id": 0, "method": "initialize", "params": {
     "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "fuzz", "version": "1"}}}))

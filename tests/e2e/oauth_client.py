@@ -28,19 +28,10 @@ from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric import ec, ed25519, rsa
 from jwt.algorithms import ECAlgorithm, OKPAlgorithm, RSAAlgorithm
 
-FAILED = 0
+import mcp_http
+from mcp_http import PER_REQUEST_META, check, per_request, post
+
 SCOPE = "zava.read"
-
-
-def check(description, condition, info=""):
-    global FAILED
-    if condition:
-        print(f"ok - {description}", flush=True)
-    else:
-        FAILED += 1
-        print(f"not ok - {description}", flush=True)
-        if info:
-            print(f"#   {info}", flush=True)
 
 
 def public_jwk(key, kid, alg):
@@ -71,20 +62,6 @@ def sign(key, alg, kid, body):
     return jwt.encode(body, key, algorithm=alg, headers={"kid": kid} if kid else None)
 
 
-def post(url, token, body, headers=None):
-    """One POST: (status, headers, parsed JSON-RPC answer or text)."""
-    h = {"content-type": "application/json", "accept": "application/json, text/event-stream"}
-    if token:
-        h["authorization"] = f"Bearer {token}"
-    h.update(headers or {})
-    req = urllib.request.Request(url, data=json.dumps(body).encode(), headers=h, method="POST")
-    try:
-        with urllib.request.urlopen(req, timeout=30) as r:
-            return r.status, dict(r.headers), answer_of(r.read().decode())
-    except urllib.error.HTTPError as e:
-        return e.code, dict(e.headers), answer_of(e.read().decode())
-
-
 def get(url):
     try:
         with urllib.request.urlopen(url, timeout=10) as r:
@@ -93,31 +70,18 @@ def get(url):
         return e.code, dict(e.headers), e.read().decode()
 
 
-def answer_of(text):
-    if text.startswith("{"):
-        return json.loads(text)
-    for line in text.splitlines():
-        if line.startswith("data:") and '"id"' in line:
-            return json.loads(line[5:])
-    return text
-
-
 STORES_SQL = "SELECT DISTINCT store_id::text FROM retail.orders ORDER BY 1"
 
 
-def stores_call(url, token, extra_headers=None, session=None):
-    """execute_sales_query as a per-request (2026-07-28) client, or in a session."""
+def stores_call(url, token, session=None):
+    """execute_sales_query as a per-request (2026-07-28) client, or in a session: (status, headers, answer, rows)."""
     params = {"name": "execute_sales_query", "arguments": {"postgresql_query": STORES_SQL}}
-    headers = dict(extra_headers or {})
-    if session:
-        headers.update({"mcp-session-id": session, "mcp-protocol-version": "2025-11-25"})
-    else:
-        params["_meta"] = {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                           "io.modelcontextprotocol/clientCapabilities": {}}
-        headers.update({"mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call",
-                        "mcp-name": "execute_sales_query"})
+    headers = None
+    if not session:
+        params["_meta"] = PER_REQUEST_META
+        headers = per_request("tools/call", "execute_sales_query")
     status, h, answer = post(url, token, {"jsonrpc": "2.0", "id": 1, "method": "tools/call", "params": params},
-                             headers)
+                             session, headers)
     rows = None
     if isinstance(answer, dict):
         rows = answer.get("result", {}).get("structuredContent", {}).get("rows")
@@ -125,7 +89,7 @@ def stores_call(url, token, extra_headers=None, session=None):
 
 
 def www(h):
-    return next((v for k, v in h.items() if k.lower() == "www-authenticate"), "")
+    return h.get("www-authenticate", "")
 
 
 def psql(sql):
@@ -207,7 +171,7 @@ def run():
     finally:
         bridge.terminate()
         bridge.wait(timeout=20)
-    return 1 if FAILED else 0
+    return 1 if mcp_http.FAILED else 0
 
 
 def checks(url, base, issuer, issuer_url, audience, keys, stores_of, regional):
@@ -250,9 +214,8 @@ def checks(url, base, issuer, issuer_url, audience, keys, stores_of, regional):
         "protocolVersion": "2025-11-25", "capabilities": {}, "clientInfo": {"name": "oauth-test", "version": "1"}}}
     alice = sign(rsa1, "RS256", "rsa-1", claims("alice"))
     status, h, _ = post(url, alice, init)
-    session = next((v for k, v in h.items() if k.lower() == "mcp-session-id"), None)
-    post(url, alice, {"jsonrpc": "2.0", "method": "notifications/initialized"},
-         {"mcp-session-id": session or "", "mcp-protocol-version": "2025-11-25"})
+    session = h.get("mcp-session-id")
+    post(url, alice, {"jsonrpc": "2.0", "method": "notifications/initialized"}, session)
     status, _, answer, rows = stores_call(url, alice, session=session)
     check("a session opened with alice's token: her rows", status == 200 and rows == seattle, f"{status} {answer}")
     status, _, _, rows = stores_call(url, sign(ec1, "ES256", "ec-1", claims("bob")), session=session)
@@ -339,12 +302,10 @@ def checks(url, base, issuer, issuer_url, audience, keys, stores_of, regional):
 
     # --- the grants are not readable through the gate, even by head office --------
     params = {"name": "execute_sales_query", "arguments": {"postgresql_query": "SELECT * FROM zava.identity_principals"},
-              "_meta": {"io.modelcontextprotocol/protocolVersion": "2026-07-28",
-                        "io.modelcontextprotocol/clientCapabilities": {}}}
+              "_meta": PER_REQUEST_META}
     status, _, answer = post(url, sign(ec1, "ES256", "ec-1", claims("bob")),
                              {"jsonrpc": "2.0", "id": 9, "method": "tools/call", "params": params},
-                             {"mcp-protocol-version": "2026-07-28", "mcp-method": "tools/call",
-                              "mcp-name": "execute_sales_query"})
+                             headers=per_request("tools/call", "execute_sales_query"))
     result = answer.get("result", {}) if isinstance(answer, dict) else {}
     check("head office's execute_sales_query of zava.identity_principals is refused (a tool error, no rows)",
           status == 200 and result.get("isError") is True and "rows" not in result.get("structuredContent", {}),

@@ -45,8 +45,7 @@ for port in "${A}" "${B}"; do
     PIDS+=($!)
 done
 for port in "${A}" "${B}"; do
-    for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:${port}/readyz" && break; sleep 0.1; done
-    expect "bridge on ${port} (--pooler transaction) is ready through PgBouncer" curl -sf -o /dev/null "http://127.0.0.1:${port}/readyz"
+    expect "bridge on ${port} (--pooler transaction) is ready through PgBouncer" bridge_ready "http://127.0.0.1:${port}"
 done
 
 # --- the expected answers: each principal's own, from the database directly --

@@ -31,7 +31,7 @@ DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKENS}"
     "${ZAVA_ROOT}/target/debug/zava-mcp" http --listen "127.0.0.1:${HTTP_PORT}" --cache-ttl-s 0 \
     --replica-url "postgresql://zava_mcp@127.0.0.1:${S}/zava" --replica-max-lag-ms 1000 > "${DIR}/bridge.log" 2>&1 &
 BRIDGE=$!
-for _ in $(seq 1 100); do curl -sf -o /dev/null "http://127.0.0.1:${HTTP_PORT}/readyz" && break; sleep 0.1; done
+bridge_ready "http://127.0.0.1:${HTTP_PORT}"
 metric() { curl -sf "http://127.0.0.1:${HTTP_PORT}/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
 for _ in $(seq 1 30); do [ "$(metric 'zava_mcp_replica_in_use{replica="0"}')" = 1 ] && break; sleep 0.2; done
 expect_eq "the bridge uses the standby (zava_mcp_replica_in_use)" "$(metric 'zava_mcp_replica_in_use{replica="0"}')" "1"
