@@ -94,5 +94,6 @@ asyncio.run(main())
 PY
 expect_eq "the fairness client ran to completion" "$?" "0"
 m="$(curl -sf "http://127.0.0.1:${HTTP_PORT}/metrics")"
-expect "/metrics has the pool-wait histogram and the principal queue gauge" \
-    bash -c "grep -q '^zava_mcp_pool_wait_seconds_count' <<<'${m}' && grep -q '^zava_mcp_principal_queue ' <<<'${m}'"
+# (grep on the text itself: pasting it into a bash -c string broke on the first apostrophe in a HELP line)
+has_fairness_metrics() { grep -q '^zava_mcp_pool_wait_seconds_count' <<<"${m}" && grep -q '^zava_mcp_principal_queue ' <<<"${m}"; }
+expect "/metrics has the pool-wait histogram and the principal queue gauge" has_fairness_metrics
