@@ -68,6 +68,22 @@ until curl -sf -o /dev/null "http://${CACHED_LISTEN}/readyz"; do sleep 0.01; don
     "get_store_performance (cached)" get_store_performance '{"period": "2026-07-01..2026-09-30"}' \
     "execute_sales_query (raw quarter by store, cached)" execute_sales_query "{\"postgresql_query\": \"${RAW_QUARTER}\", \"max_rows\": 1000}"
 kill "${CACHED}"; wait "${CACHED}" 2>/dev/null
+echo; echo "== sign-in: the trivial call with an identity provider's JWT (RS256, verified on every request; its principal from the database, kept 5 s) against an opaque token, one bridge"
+OAUTH_DIR="${DIR}/oauth"; OAUTH_LISTEN="127.0.0.1:8806"; mkdir -p "${OAUTH_DIR}"
+export ISSUER="https://issuer.bench.invalid" AUDIENCE="http://${OAUTH_LISTEN}/mcp"
+"${ZAVA_ROOT}/target/venv/bin/python" "${ZAVA_ROOT}/tests/e2e/oauth_client.py" keygen "${OAUTH_DIR}"
+psql_admin zava "SELECT zava.grant_principal_subject('${ISSUER}', 'bench-head-office', '${HEAD_OFFICE}')" >/dev/null
+JWT="$("${ZAVA_ROOT}/target/venv/bin/python" "${ZAVA_ROOT}/tests/e2e/oauth_client.py" mint "${OAUTH_DIR}" bench-head-office)"
+DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKEN}=${HEAD_OFFICE}" ZAVA_LOG=warn \
+    "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "${OAUTH_LISTEN}" --pool-max 32 \
+    --max-concurrent-per-principal 64 --cache-ttl-s 0 --oauth-issuer "${ISSUER}" --oauth-audience "${AUDIENCE}" \
+    --oauth-jwks-file "${OAUTH_DIR}/jwks.json" --oauth-scopes zava.read > "${DIR}/bridge-oauth.log" 2>&1 &
+CACHED=$!
+bridge_ready "http://${OAUTH_LISTEN}" 30 || die "zava-mcp with OAuth did not become ready (log: ${DIR}/bridge-oauth.log)"
+"${ZAVA_ROOT}/target/release/zava-bench" tools "http://${OAUTH_LISTEN}/mcp" "${TOKEN},${JWT}" "${SECONDS_EACH}" 1,8 \
+    "opaque token" execute_sales_query '{"postgresql_query": "SELECT 1"}' \
+    "identity provider's JWT (RS256)" execute_sales_query '{"postgresql_query": "SELECT 1"}'
+kill "${CACHED}"; wait "${CACHED}" 2>/dev/null
 echo
 echo "zava-mcp RSS after the runs: $(awk '/VmRSS/ {print $2, $3}' /proc/${BRIDGE}/status) (peak $(awk '/VmHWM/ {print $2, $3}' /proc/${BRIDGE}/status))"
 

@@ -16,6 +16,9 @@
 //!   `--oauth-jwks-min-refresh-s`, so tokens with made-up key ids cannot make
 //!   the bridge hammer the issuer — and the token is refused if the key is
 //!   still unknown.
+//! * **Checked once**: a token that passed is remembered (by its SHA-256)
+//!   until its `exp`, for at most a minute, and until the keys are fetched
+//!   again; its next requests skip the signature check.
 //! * **Refusals** (RFC 6750): no token → 401 with `resource_metadata`; a bad
 //!   token → 401 `error="invalid_token"`; a missing scope → 403
 //!   `error="insufficient_scope"`; a valid token whose identity was granted no
@@ -119,9 +122,24 @@ struct Key {
     key: DecodingKey,
 }
 
+/// A token that passed every check, kept so its next requests skip the
+/// signature check (RSA verification costs more than the rest of a trivial
+/// call): until its `exp`, for at most [`VERIFIED_FOR`], and only until the
+/// issuer's keys are fetched again (a retired key's tokens are checked anew).
+struct Verified {
+    identity: Identity,
+    exp: f64,
+    at: Instant,
+}
+
+const VERIFIED_FOR: Duration = Duration::from_secs(60);
+const VERIFIED_MAX: usize = 10_000;
+
 pub struct OAuth {
     cfg: OAuthConfig,
     keys: RwLock<Option<Vec<Key>>>,
+    /// SHA-256 of a token → what its check found.
+    verified: std::sync::Mutex<HashMap<[u8; 32], Verified>>,
     /// When the keys were last fetched (successfully or not): the rate limit
     /// of refreshes asked for by unknown key ids.
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
@@ -212,7 +230,14 @@ impl OAuth {
             .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(|e| format!("HTTP client for the JWKS: {e}"))?;
-        Ok(OAuth { cfg, keys: RwLock::new(None), last_fetch: tokio::sync::Mutex::new(None), http, fetches })
+        Ok(OAuth {
+            cfg,
+            keys: RwLock::new(None),
+            verified: std::sync::Mutex::default(),
+            last_fetch: tokio::sync::Mutex::new(None),
+            http,
+            fetches,
+        })
     }
 
     pub fn config(&self) -> &OAuthConfig {
@@ -243,6 +268,7 @@ impl OAuth {
         let keys = usable_keys(&text)?;
         let n = keys.len();
         *self.keys.write().expect("JWKS lock") = Some(keys);
+        self.verified.lock().expect("verified tokens").clear();
         Ok(n)
     }
 
@@ -290,6 +316,33 @@ impl OAuth {
 
     /// Checks a bearer token: its identity, or why it is refused.
     pub async fn verify(&self, token: &str) -> Result<Identity, Refusal> {
+        match self.recall(&crate::config::digest(token)) {
+            Some(identity) => Ok(identity),
+            None => self.check(token).await,
+        }
+    }
+
+    /// A token checked before, still within its `exp` and [`VERIFIED_FOR`].
+    fn recall(&self, digest: &[u8; 32]) -> Option<Identity> {
+        let now = unix_now();
+        let verified = self.verified.lock().expect("verified tokens");
+        let v = verified.get(digest)?;
+        (v.at.elapsed() < VERIFIED_FOR && now <= v.exp + self.cfg.leeway.as_secs_f64()).then(|| v.identity.clone())
+    }
+
+    fn remember(&self, digest: [u8; 32], identity: &Identity, exp: f64) {
+        let mut verified = self.verified.lock().expect("verified tokens");
+        if verified.len() >= VERIFIED_MAX {
+            verified.retain(|_, v| v.at.elapsed() < VERIFIED_FOR);
+            if verified.len() >= VERIFIED_MAX {
+                verified.clear();
+            }
+        }
+        verified.insert(digest, Verified { identity: identity.clone(), exp, at: Instant::now() });
+    }
+
+    /// Every check of a token (see the module comment).
+    async fn check(&self, token: &str) -> Result<Identity, Refusal> {
         let invalid = |m: &str| Refusal::InvalidToken(m.to_owned());
         // Algorithm::from_str knows no "none": such a header is malformed here.
         let header = jsonwebtoken::decode_header(token).map_err(|e| Refusal::InvalidToken(describe(&e)))?;
@@ -354,7 +407,12 @@ impl OAuth {
             Some(Value::String(s)) => vec![s.clone()],
             _ => Vec::new(),
         };
-        Ok(Identity { issuer: self.cfg.issuer.clone(), subject: subject.to_owned(), groups })
+        let identity = Identity { issuer: self.cfg.issuer.clone(), subject: subject.to_owned(), groups };
+        // `exp` is required and was checked: a number.
+        if let Some(exp) = claims.get("exp").and_then(Value::as_f64) {
+            self.remember(crate::config::digest(token), &identity, exp);
+        }
+        Ok(identity)
     }
 
     /// The Protected Resource Metadata document (RFC 9728 §2).
@@ -406,6 +464,10 @@ impl OAuth {
         }
         v
     }
+}
+
+fn unix_now() -> f64 {
+    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map_or(0.0, |d| d.as_secs_f64())
 }
 
 /// Identity → principal answers, kept for `ttl` (0: not kept), so a revoked
@@ -513,6 +575,53 @@ mod tests {
         assert!(c.starts_with("Bearer resource_metadata=\"http://h/.well-known/oauth-protected-resource/mcp\""));
         assert!(c.contains("error=\"invalid_token\", error_description=\"a 'quoted' reason\""), "{c}");
         assert!(!o.challenge(&Refusal::Missing, None).contains("error="), "no error code without credentials");
+    }
+
+    /// A throwaway Ed25519 key made for this test (never used elsewhere), PKCS#8 DER.
+    const TEST_KEY: [u8; 48] = [
+        0x30, 0x2e, 0x02, 0x01, 0x00, 0x30, 0x05, 0x06, 0x03, 0x2b, 0x65, 0x70, 0x04, 0x22, 0x04, 0x20, 0xe4, 0x88,
+        0xf5, 0x9a, 0x93, 0xa1, 0x41, 0x12, 0x11, 0xf2, 0xaf, 0x4b, 0xa9, 0x1e, 0x51, 0xf8, 0x79, 0xab, 0x8a, 0x2a,
+        0xe9, 0x46, 0x66, 0x2f, 0xff, 0xf3, 0x9f, 0x11, 0x3b, 0x17, 0xf6, 0x92,
+    ];
+    const TEST_KEY_X: &str = "0BiSfsYneNo0y_yozcxebdPtqUDcb-oynHoDL5jSuSQ";
+
+    fn test_token(exp_in: i64) -> String {
+        let now = unix_now() as i64;
+        let claims = json!({"iss": "https://issuer.example", "aud": "api://zava", "sub": "alice",
+                            "exp": now + exp_in, "scope": "zava.read"});
+        let mut header = jsonwebtoken::Header::new(Algorithm::EdDSA);
+        header.kid = Some("ed".into());
+        let key = jsonwebtoken::EncodingKey::from_ed_der(&TEST_KEY);
+        jsonwebtoken::encode(&header, &claims, &key).unwrap()
+    }
+
+    #[tokio::test]
+    async fn a_checked_token_is_remembered_until_the_keys_change_or_it_expires() {
+        let dir = std::env::temp_dir().join(format!("zava-oauth-test-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        let jwks = dir.join("jwks.json");
+        let with_key = json!({"keys": [{"kty": "OKP", "crv": "Ed25519", "x": TEST_KEY_X, "kid": "ed"}]});
+        std::fs::write(&jwks, with_key.to_string()).unwrap();
+        let mut o = oauth("api://zava");
+        o.cfg.jwks = JwksSource::File(jwks.clone());
+        assert_eq!(o.refresh().await, Ok(1));
+        let token = test_token(300);
+        assert_eq!(o.verify(&token).await.unwrap().subject, "alice");
+        // The key is gone from the file: the token is still remembered…
+        std::fs::write(&jwks, r#"{"keys": []}"#).unwrap();
+        assert!(o.verify(&token).await.is_ok(), "remembered until the keys are fetched again");
+        // …until the keys are fetched again.
+        assert_eq!(o.refresh().await, Ok(0));
+        assert!(matches!(o.verify(&token).await, Err(Refusal::InvalidToken(_))));
+        // A remembered token past its exp (and the leeway) is checked again, and refused.
+        std::fs::write(&jwks, with_key.to_string()).unwrap();
+        o.refresh().await.unwrap();
+        o.cfg.leeway = Duration::ZERO;
+        let short = test_token(1);
+        assert!(o.verify(&short).await.is_ok());
+        tokio::time::sleep(Duration::from_millis(2100)).await;
+        assert!(matches!(o.verify(&short).await, Err(Refusal::InvalidToken(m)) if m.contains("expired")));
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 
     #[tokio::test]

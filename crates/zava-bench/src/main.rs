@@ -18,7 +18,9 @@
 //!
 //! Or `zava-bench tools <mcp-url> <token> <seconds> <c1,c2,…> <label> <tool> <args-json> <label> <tool> <args-json>`:
 //! two MCP tool calls through zava-mcp at each concurrency (calls/s, p50, p99)
-//! and how many times the first's throughput the second's is.
+//! and how many times the first's throughput the second's is. `<token>` may
+//! be two tokens, `first,second`, one for each call (an opaque token against
+//! an identity provider's JWT).
 //!
 //! Or `zava-bench sql <db-url> <seconds> <label> <fast-sql> <reference-sql> [<label> <fast> <reference> …]`:
 //! for each pair, calls/s and p50 of the fast query and of its plain-SQL
@@ -316,16 +318,17 @@ async fn sql_pairs(a: &[String]) {
 async fn tool_pairs(a: &[String]) {
     if a.len() != 10 {
         eprintln!(
-            "usage: zava-bench tools <mcp-url> <token> <seconds> <c1,c2,…> <label> <tool> <args-json> <label> <tool> <args-json>"
+            "usage: zava-bench tools <mcp-url> <token>[,<token>] <seconds> <c1,c2,…> <label> <tool> <args-json> <label> <tool> <args-json>"
         );
         std::process::exit(2);
     }
     let seconds: f64 = a[2].parse().expect("seconds");
     let levels: Vec<usize> = a[3].split(',').map(|c| c.parse().expect("concurrency")).collect();
-    let target = |name: &str, args: &str| {
+    let (first_token, second_token) = a[1].split_once(',').unwrap_or((&a[1], &a[1]));
+    let target = |token: &str, name: &str, args: &str| {
         Arc::new(Target {
             mcp_url: a[0].clone(),
-            token: a[1].clone(),
+            token: token.to_string(),
             gateway_url: String::new(),
             principal: Uuid::nil(),
             raw_url: String::new(),
@@ -334,7 +337,7 @@ async fn tool_pairs(a: &[String]) {
             tool: Some((name.to_string(), serde_json::from_str(args).expect("tool arguments are JSON"))),
         })
     };
-    let (first, second) = (target(&a[5], &a[6]), target(&a[8], &a[9]));
+    let (first, second) = (target(first_token, &a[5], &a[6]), target(second_token, &a[8], &a[9]));
     println!("{:>5} {:<48} {:>9} {:>9} {:>9}", "conc", "tool call", "calls/s", "p50 ms", "p99 ms");
     for &c in &levels {
         let mut rates = Vec::new();
