@@ -65,7 +65,7 @@ standby_init "${RSDIR}" "${RS}" "${RP}" >/dev/null || die "the standby did not s
 soak_principals "${RP}"
 soak_bridge 8816 "${RP}"
 soak_bridge 8817 "${RP}" --replica-url "postgresql://zava_mcp@127.0.0.1:${RS}/zava"
-replica_metric() { curl -sf "http://127.0.0.1:8817/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+replica_metric() { bridge_metric "http://127.0.0.1:8817" "$1"; }
 for _ in $(seq 1 50); do [ "$(replica_metric 'zava_mcp_replica_in_use{replica="0"}')" = 1 ] && break; sleep 0.2; done
 soak_rows "${RP}" "1 bridge -> the primary" "http://127.0.0.1:8816/mcp"
 soak_rows "${RP}" "1 bridge -> the standby (--replica-url)" "http://127.0.0.1:8817/mcp"

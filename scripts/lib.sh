@@ -21,6 +21,12 @@ bridge_ready() {
     return 1
 }
 
+# bridge_metric BASE-URL NAME: the value of one sample of zava-mcp's /metrics,
+# NAME with its labels exactly as printed (e.g. zava_mcp_replica_in_use{replica="0"}).
+bridge_metric() {
+    curl -sf "$1/metrics" | awk -v m="$2" '$1 == m {print $2}'
+}
+
 pgrx_version() {
     sed -n 's/^pgrx = "=\([0-9.]*\)".*/\1/p' "${ZAVA_ROOT}/Cargo.toml" | head -n1
 }

@@ -329,10 +329,11 @@ impl Db {
         subject: &str,
         groups: &[String],
     ) -> Result<Option<Uuid>, Lookup> {
-        let conn = tokio::time::timeout(self.cfg.wait_timeout, self.pool.get())
-            .await
-            .map_err(|_| Lookup::Unavailable("every database connection is busy".into()))?
-            .map_err(|e| Lookup::Unavailable(format!("cannot connect: {}", with_causes(&e))))?;
+        // The pool itself gives up after --pool-wait-ms (build_pool).
+        let conn = self.pool.get().await.map_err(|e| match e {
+            deadpool_postgres::PoolError::Timeout(_) => Lookup::Unavailable("every database connection is busy".into()),
+            e => Lookup::Unavailable(format!("cannot connect: {}", with_causes(&e))),
+        })?;
         let groups = groups.to_vec();
         let row = conn
             .query_typed(

@@ -245,7 +245,7 @@ async fn authenticate(AxumState(auth): AxumState<Auth>, request: Request, next: 
 /// --oauth-mapping-cache-s).
 async fn principal_of_jwt(auth: &Auth, oauth: &OAuth, token: &str) -> Result<Uuid, Refusal> {
     let id = oauth.verify(token).await?;
-    let granted = match auth.mappings.get(&id) {
+    let granted = match auth.mappings.get(&id).await {
         Some(hit) => hit,
         None => {
             let found =
@@ -256,7 +256,7 @@ async fn principal_of_jwt(auth: &Auth, oauth: &OAuth, token: &str) -> Result<Uui
                         Refusal::Unavailable("the database cannot be asked for this identity's principal now".into())
                     }
                 })?;
-            auth.mappings.put(id.clone(), found);
+            auth.mappings.put(id.clone(), found).await;
             found
         }
     };

@@ -24,13 +24,13 @@
 //!   `error="insufficient_scope"`; a valid token whose identity was granted no
 //!   principal → 403. Never a default principal.
 
-use std::collections::HashMap;
 use std::path::PathBuf;
 use std::sync::RwLock;
 use std::time::{Duration, Instant};
 
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
+use moka::future::Cache;
 use prometheus_client::metrics::counter::Counter;
 use serde_json::{Map, Value, json};
 use tokio_util::sync::CancellationToken;
@@ -126,20 +126,20 @@ struct Key {
 /// signature check (RSA verification costs more than the rest of a trivial
 /// call): until its `exp`, for at most [`VERIFIED_FOR`], and only until the
 /// issuer's keys are fetched again (a retired key's tokens are checked anew).
+#[derive(Clone)]
 struct Verified {
     identity: Identity,
     exp: f64,
-    at: Instant,
 }
 
 const VERIFIED_FOR: Duration = Duration::from_secs(60);
-const VERIFIED_MAX: usize = 10_000;
+const VERIFIED_MAX: u64 = 10_000;
 
 pub struct OAuth {
     cfg: OAuthConfig,
     keys: RwLock<Option<Vec<Key>>>,
-    /// SHA-256 of a token → what its check found.
-    verified: std::sync::Mutex<HashMap<[u8; 32], Verified>>,
+    /// SHA-256 of a token → what its check found (for [`VERIFIED_FOR`]).
+    verified: Cache<[u8; 32], Verified>,
     /// When the keys were last fetched (successfully or not): the rate limit
     /// of refreshes asked for by unknown key ids.
     last_fetch: tokio::sync::Mutex<Option<Instant>>,
@@ -233,7 +233,7 @@ impl OAuth {
         Ok(OAuth {
             cfg,
             keys: RwLock::new(None),
-            verified: std::sync::Mutex::default(),
+            verified: Cache::builder().max_capacity(VERIFIED_MAX).time_to_live(VERIFIED_FOR).build(),
             last_fetch: tokio::sync::Mutex::new(None),
             http,
             fetches,
@@ -268,7 +268,7 @@ impl OAuth {
         let keys = usable_keys(&text)?;
         let n = keys.len();
         *self.keys.write().expect("JWKS lock") = Some(keys);
-        self.verified.lock().expect("verified tokens").clear();
+        self.verified.invalidate_all();
         Ok(n)
     }
 
@@ -316,29 +316,16 @@ impl OAuth {
 
     /// Checks a bearer token: its identity, or why it is refused.
     pub async fn verify(&self, token: &str) -> Result<Identity, Refusal> {
-        match self.recall(&crate::config::digest(token)) {
+        match self.recall(&crate::config::digest(token)).await {
             Some(identity) => Ok(identity),
             None => self.check(token).await,
         }
     }
 
     /// A token checked before, still within its `exp` and [`VERIFIED_FOR`].
-    fn recall(&self, digest: &[u8; 32]) -> Option<Identity> {
-        let now = unix_now();
-        let verified = self.verified.lock().expect("verified tokens");
-        let v = verified.get(digest)?;
-        (v.at.elapsed() < VERIFIED_FOR && now <= v.exp + self.cfg.leeway.as_secs_f64()).then(|| v.identity.clone())
-    }
-
-    fn remember(&self, digest: [u8; 32], identity: &Identity, exp: f64) {
-        let mut verified = self.verified.lock().expect("verified tokens");
-        if verified.len() >= VERIFIED_MAX {
-            verified.retain(|_, v| v.at.elapsed() < VERIFIED_FOR);
-            if verified.len() >= VERIFIED_MAX {
-                verified.clear();
-            }
-        }
-        verified.insert(digest, Verified { identity: identity.clone(), exp, at: Instant::now() });
+    async fn recall(&self, digest: &[u8; 32]) -> Option<Identity> {
+        let v = self.verified.get(digest).await?;
+        (unix_now() <= v.exp + self.cfg.leeway.as_secs_f64()).then_some(v.identity)
     }
 
     /// Every check of a token (see the module comment).
@@ -410,7 +397,8 @@ impl OAuth {
         let identity = Identity { issuer: self.cfg.issuer.clone(), subject: subject.to_owned(), groups };
         // `exp` is required and was checked: a number.
         if let Some(exp) = claims.get("exp").and_then(Value::as_f64) {
-            self.remember(crate::config::digest(token), &identity, exp);
+            let remembered = Verified { identity: identity.clone(), exp };
+            self.verified.insert(crate::config::digest(token), remembered).await;
         }
         Ok(identity)
     }
@@ -471,35 +459,22 @@ fn unix_now() -> f64 {
 }
 
 /// Identity → principal answers, kept for `ttl` (0: not kept), so a revoked
-/// grant stops working within `ttl`.
-pub struct MappingCache {
-    ttl: Duration,
-    entries: std::sync::Mutex<HashMap<Identity, (Instant, Option<uuid::Uuid>)>>,
-}
+/// grant stops working within `ttl`; at most 100,000 of them.
+pub struct MappingCache(Option<Cache<Identity, Option<uuid::Uuid>>>);
 
 impl MappingCache {
     pub fn new(ttl: Duration) -> MappingCache {
-        MappingCache { ttl, entries: std::sync::Mutex::default() }
+        MappingCache((!ttl.is_zero()).then(|| Cache::builder().max_capacity(100_000).time_to_live(ttl).build()))
     }
 
-    pub fn get(&self, id: &Identity) -> Option<Option<uuid::Uuid>> {
-        let entries = self.entries.lock().expect("mapping cache");
-        entries.get(id).filter(|(at, _)| at.elapsed() < self.ttl).map(|(_, p)| *p)
+    pub async fn get(&self, id: &Identity) -> Option<Option<uuid::Uuid>> {
+        self.0.as_ref()?.get(id).await
     }
 
-    pub fn put(&self, id: Identity, principal: Option<uuid::Uuid>) {
-        if self.ttl.is_zero() {
-            return;
+    pub async fn put(&self, id: Identity, principal: Option<uuid::Uuid>) {
+        if let Some(cache) = &self.0 {
+            cache.insert(id, principal).await;
         }
-        let mut entries = self.entries.lock().expect("mapping cache");
-        // Bounded: expired entries go first, and at 100,000 everything does.
-        if entries.len() >= 100_000 {
-            entries.retain(|_, (at, _)| at.elapsed() < self.ttl);
-            if entries.len() >= 100_000 {
-                entries.clear();
-            }
-        }
-        entries.insert(id, (Instant::now(), principal));
     }
 }
 

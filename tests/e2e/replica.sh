@@ -32,7 +32,7 @@ DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKENS}"
     --replica-url "postgresql://zava_mcp@127.0.0.1:${S}/zava" --replica-max-lag-ms 1000 > "${DIR}/bridge.log" 2>&1 &
 BRIDGE=$!
 bridge_ready "http://127.0.0.1:${HTTP_PORT}"
-metric() { curl -sf "http://127.0.0.1:${HTTP_PORT}/metrics" | awk -v m="$1" '$1 == m {print $2}'; }
+metric() { bridge_metric "http://127.0.0.1:${HTTP_PORT}" "$1"; }
 for _ in $(seq 1 30); do [ "$(metric 'zava_mcp_replica_in_use{replica="0"}')" = 1 ] && break; sleep 0.2; done
 expect_eq "the bridge uses the standby (zava_mcp_replica_in_use)" "$(metric 'zava_mcp_replica_in_use{replica="0"}')" "1"
 soak() { # soak CALLS NAME: the spec's answers come from the primary
