@@ -86,7 +86,8 @@ LANGUAGE sql STABLE AS $$
 $$;
 
 -- The customer sets of stores over [a, b): the months' and the other days'
--- (inlinable, like the three above).
+-- (inlinable, like the three above). Administrators only (0.9.0): a set holds
+-- customer numbers, which tenants never see; the helpers below count them.
 CREATE FUNCTION zava.customer_sets_between(stores uuid[], a date, b date)
 RETURNS TABLE (store_id uuid, customer_set bytea)
 LANGUAGE sql STABLE AS $$
@@ -99,11 +100,41 @@ LANGUAGE sql STABLE AS $$
      WHERE c.store_id = ANY (stores) AND ((c.day >= a AND c.day < m.m1) OR (c.day >= m.m2 AND c.day < b))
 $$;
 
+-- Of the given stores, those whose rows the caller reads: the caller's
+-- principal's (zava.current_store_ids), or every one for an administrator's
+-- login (as the admin_all policies). Definer rights; returns only store ids.
+CREATE FUNCTION zava.readable_stores(stores uuid[]) RETURNS uuid[]
+LANGUAGE sql STABLE PARALLEL RESTRICTED SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT CASE WHEN pg_has_role(session_user, 'zava_admin', 'USAGE') THEN stores
+                ELSE ARRAY(SELECT s FROM unnest(stores) s WHERE s = ANY (zava.current_store_ids())) END
+$$;
+
 -- The distinct customers of stores over [a, b): the size of the union of
--- their customer sets.
+-- their customer sets. Definer rights (0.9.0): tenants cannot read the sets,
+-- so this counts them for the caller, over the caller's own stores only, and
+-- returns the count alone.
 CREATE FUNCTION zava.unique_customers_between(stores uuid[], a date, b date) RETURNS bigint
-LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT zava.customer_set_union_count(array_agg(x.customer_set)) FROM zava.customer_sets_between(stores, a, b) x
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    RETURN (SELECT zava.customer_set_union_count(array_agg(x.customer_set))
+              FROM zava.customer_sets_between(zava.readable_stores(stores), a, b) x);
+END
+$$;
+
+-- How many distinct customers of stores over [a, b) had no completed order in
+-- those stores over [since, a): |earlier ∪ period| − |earlier|, exact
+-- (customer_insights' new customers). Definer rights, as above (0.9.0).
+CREATE FUNCTION zava.new_customers_between(stores uuid[], a date, b date, since date) RETURNS bigint
+LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    mine uuid[] := zava.readable_stores(stores);
+    period bytea := (SELECT zava.customer_set_union_all(array_agg(x.customer_set))
+                       FROM zava.customer_sets_between(mine, a, b) x);
+    earlier bytea := (SELECT zava.customer_set_union_all(array_agg(x.customer_set))
+                        FROM zava.customer_sets_between(mine, since, a) x);
+BEGIN
+    RETURN zava.customer_set_union_count(ARRAY[earlier, period]) - zava.customer_set_union_count(ARRAY[earlier]);
+END
 $$;
 
 -- The additive figures of stores over [a, b), plus unique customers.

@@ -12,7 +12,7 @@
 -- the change). zava.verify_rollups() recomputes everything from raw rows.
 --
 -- Distinct customers are not additive: per store and day the rollups keep the
--- set of customers who ordered (a Roaring bitmap of customers.customer_no, as
+-- set of customers who ordered (a Roaring bitmap of zava.customer_numbers.customer_no, as
 -- bytea). New orders add their customers to the set; deleted or changed orders
 -- recompute the sets of the (store, day) pairs they touched, exactly, under
 -- those rows' locks, and then their months' sets (the union of the days'). A
@@ -71,7 +71,7 @@ CREATE TABLE retail.daily_store_customers (
     store_id     uuid NOT NULL REFERENCES retail.stores,
     day          date NOT NULL,
     customers    integer NOT NULL DEFAULT 0,   -- members of customer_set
-    customer_set bytea NOT NULL,               -- zava.customer_set() of customers.customer_no
+    customer_set bytea NOT NULL,               -- zava.customer_set() of customer numbers
     PRIMARY KEY (store_id, day)
 );
 COMMENT ON TABLE retail.daily_store_customers IS 'Customers with a completed order per store and business day, as a set of customer numbers (zava.customer_set_members reads it); maintained by triggers';
@@ -233,6 +233,35 @@ LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
                    date_trunc('month', b)::date AS l) x
 $$;
 
+-- Each customer's dense number, the member id in the customer sets, set once
+-- when the customer is added (zava.number_customers). Dense and chain-wide, so
+-- its largest value is the chain's customer count and the gaps between two of
+-- a store's customers count the other stores' sign-ups: no tenant role reads
+-- this table (0.9.0; it was retail.customers.customer_no before), and the
+-- analytics count customers through definer helpers that return only counts
+-- over the caller's stores (sql/analytics.sql). Not dumped: a restore numbers
+-- the restored customers afresh as it loads them, and rebuilds the sets with
+-- those numbers as it loads the orders.
+CREATE SEQUENCE zava.customer_no_seq AS integer;
+CREATE TABLE zava.customer_numbers (
+    customer_id uuid PRIMARY KEY REFERENCES retail.customers ON DELETE CASCADE ON UPDATE CASCADE,
+    customer_no integer NOT NULL UNIQUE DEFAULT nextval('zava.customer_no_seq')
+);
+ALTER SEQUENCE zava.customer_no_seq OWNED BY zava.customer_numbers.customer_no;
+-- The next customer number: a restored database numbers new customers after the old ones.
+SELECT pg_catalog.pg_extension_config_dump('zava.customer_no_seq', '');
+COMMENT ON TABLE zava.customer_numbers IS 'Each customer''s dense number (the customer sets'' member id); administrators only';
+
+CREATE FUNCTION zava.number_customers() RETURNS trigger
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO zava.customer_numbers (customer_id) SELECT customer_id FROM new_customers;
+    RETURN NULL;
+END
+$$;
+CREATE TRIGGER number_customers AFTER INSERT ON retail.customers
+    REFERENCING NEW TABLE AS new_customers FOR EACH STATEMENT EXECUTE FUNCTION zava.number_customers();
+
 -- A customer's number is in the sets of every day they ordered: it never changes.
 CREATE FUNCTION zava.keep_customer_no() RETURNS trigger
 LANGUAGE plpgsql SET search_path = pg_catalog, pg_temp AS $$
@@ -242,7 +271,7 @@ BEGIN
               HINT = 'customer_no is set once, when the customer is added.';
 END
 $$;
-CREATE TRIGGER keep_customer_no BEFORE UPDATE OF customer_no ON retail.customers
+CREATE TRIGGER keep_customer_no BEFORE UPDATE OF customer_no ON zava.customer_numbers
     FOR EACH ROW WHEN (old.customer_no IS DISTINCT FROM new.customer_no) EXECUTE FUNCTION zava.keep_customer_no();
 
 -- Recomputes the customer sets of the given (store, day) pairs from raw rows.
@@ -266,7 +295,7 @@ BEGIN
                    zava.customer_set(coalesce(array_agg(c.customer_no) FILTER (WHERE c.customer_no IS NOT NULL), '{}')) AS customer_set
               FROM (SELECT DISTINCT * FROM unnest(stores, days)) AS k(store_id, day)
               LEFT JOIN retail.orders o ON o.store_id = k.store_id AND o.order_date = k.day AND o.status = 'completed'
-              LEFT JOIN retail.customers c ON c.customer_id = o.customer_id
+              LEFT JOIN zava.customer_numbers c ON c.customer_id = o.customer_id
              GROUP BY 1, 2) r
      WHERE t.store_id = r.store_id AND t.day = r.day;
     -- Their months: each the union of its days' sets, read after the months'
@@ -412,7 +441,7 @@ BEGIN
         -- New orders add their customers to their days' sets.
         INSERT INTO retail.daily_store_customers AS t (store_id, day, customers, customer_set)
         SELECT n.store_id, n.order_date, count(DISTINCT c.customer_no), zava.customer_set(array_agg(c.customer_no))
-          FROM new_rows n JOIN retail.customers c ON c.customer_id = n.customer_id
+          FROM new_rows n JOIN zava.customer_numbers c ON c.customer_id = n.customer_id
          WHERE n.status = 'completed'
          GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (store_id, day) DO UPDATE SET
@@ -420,7 +449,7 @@ BEGIN
             customers = zava.customer_set_union_count(ARRAY[t.customer_set, excluded.customer_set]);
         INSERT INTO retail.monthly_store_customers AS t (store_id, month, customers, customer_set)
         SELECT n.store_id, date_trunc('month', n.order_date)::date, count(DISTINCT c.customer_no), zava.customer_set(array_agg(c.customer_no))
-          FROM new_rows n JOIN retail.customers c ON c.customer_id = n.customer_id
+          FROM new_rows n JOIN zava.customer_numbers c ON c.customer_id = n.customer_id
          WHERE n.status = 'completed'
          GROUP BY 1, 2 ORDER BY 1, 2
         ON CONFLICT (store_id, month) DO UPDATE SET
@@ -537,7 +566,7 @@ CREATE FUNCTION zava.customer_sets_from_raw_rows() RETURNS TABLE (
     store_id uuid, day date, customers integer, customer_set bytea)
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT o.store_id, o.order_date, count(DISTINCT c.customer_no)::integer, zava.customer_set(array_agg(c.customer_no))
-      FROM retail.orders o JOIN retail.customers c ON c.customer_id = o.customer_id
+      FROM retail.orders o JOIN zava.customer_numbers c ON c.customer_id = o.customer_id
      WHERE o.status = 'completed' GROUP BY 1, 2
 $$;
 
@@ -799,13 +828,11 @@ REVOKE EXECUTE ON FUNCTION zava.verify_rollups() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION zava.rebuild_rollups() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION zava.recompute_customer_sets(uuid[], date[]) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION zava.keep_customer_no() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION zava.number_customers() FROM PUBLIC;
+GRANT SELECT, INSERT ON zava.customer_numbers TO zava_admin;
+GRANT USAGE ON SEQUENCE zava.customer_no_seq TO zava_admin;
 GRANT EXECUTE ON FUNCTION zava.verify_rollups(), zava.rebuild_rollups(), zava.recompute_customer_sets(uuid[], date[]) TO zava_admin;
-GRANT SELECT ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales,
-    retail.daily_store_customers, retail.monthly_store_sales, retail.monthly_category_sales,
-    retail.monthly_product_sales, retail.monthly_store_customers,
-    retail.daily_customer_sales, retail.monthly_customer_sales,
-    retail.daily_chain_product_sales, retail.monthly_chain_product_sales,
-    retail.daily_store_buyers, retail.monthly_store_buyers TO zava_reader;
+-- What tenants read of these: sql/security.sql (column by column; not the customer sets).
 GRANT SELECT, INSERT, UPDATE, DELETE ON retail.daily_store_sales, retail.daily_category_sales, retail.daily_product_sales,
     retail.daily_store_customers, retail.monthly_store_sales, retail.monthly_category_sales,
     retail.monthly_product_sales, retail.monthly_store_customers,

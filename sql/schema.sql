@@ -117,9 +117,8 @@ CREATE INDEX product_description_embeddings_hnsw
 -- Tenant tables: every row carries store_id; per-store tables carry it in
 -- their primary key so the schema can be distributed by store (Citus).
 -- ---------------------------------------------------------------------------
--- Each customer's dense number, for the customer sets of the rollups
--- (sql/rollups.sql): set once when the customer is added, never changed.
-CREATE SEQUENCE retail.customer_no_seq AS integer;
+-- Each customer's dense number, for the customer sets of the rollups, is in
+-- zava.customer_numbers (sql/rollups.sql), which tenants cannot read (0.9.0).
 CREATE TABLE retail.customers (
     customer_id uuid PRIMARY KEY,
     store_id    uuid NOT NULL REFERENCES retail.stores,  -- the customer's home store
@@ -128,10 +127,8 @@ CREATE TABLE retail.customers (
     email       text NOT NULL UNIQUE CHECK (position('@' IN email) > 1),
     phone       text,
     created_at  timestamptz NOT NULL DEFAULT now(),
-    updated_at  timestamptz NOT NULL DEFAULT now(),
-    customer_no integer NOT NULL UNIQUE DEFAULT nextval('retail.customer_no_seq')
+    updated_at  timestamptz NOT NULL DEFAULT now()
 );
-ALTER SEQUENCE retail.customer_no_seq OWNED BY retail.customers.customer_no;
 CREATE INDEX ON retail.customers (store_id);
 COMMENT ON COLUMN retail.customers.store_id IS 'Home store. A store manager sees the customers of their store and those who ordered there.';
 
@@ -252,15 +249,12 @@ SELECT pg_catalog.pg_extension_config_dump('retail.inventory', '');
 SELECT pg_catalog.pg_extension_config_dump('zava.principals', '');
 SELECT pg_catalog.pg_extension_config_dump('zava.principal_stores', '');
 SELECT pg_catalog.pg_extension_config_dump('zava.role_principals', '');
--- The next customer number: a restored database numbers new customers after the old ones.
-SELECT pg_catalog.pg_extension_config_dump('retail.customer_no_seq', '');
 
 -- ---------------------------------------------------------------------------
 -- Table privileges. Principals read; administrators write; nobody else.
 -- ---------------------------------------------------------------------------
 GRANT USAGE ON SCHEMA retail TO zava_reader, zava_admin;
 GRANT USAGE ON SCHEMA zava TO PUBLIC;
-GRANT SELECT ON ALL TABLES IN SCHEMA retail TO zava_reader;
+-- zava_reader's SELECT is granted column by column in sql/security.sql (0.9.0).
 GRANT SELECT, INSERT, UPDATE, DELETE ON ALL TABLES IN SCHEMA retail TO zava_admin;
-GRANT USAGE ON SEQUENCE retail.customer_no_seq TO zava_admin;
 GRANT SELECT, INSERT, UPDATE, DELETE ON zava.principals, zava.principal_stores, zava.role_principals TO zava_admin;

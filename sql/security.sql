@@ -51,6 +51,36 @@ CREATE POLICY tenant_read ON retail.customers FOR SELECT TO PUBLIC
                          AND o.store_id = ANY ((SELECT zava.current_store_ids())::uuid[])));
 CREATE POLICY admin_all ON retail.customers FOR ALL TO zava_admin USING (true) WITH CHECK (true);
 
+-- What tenants read (0.9.0): every column of every retail table, granted
+-- column by column, and nothing else. A table-level SELECT would also grant
+-- the system columns (ctid, xmin, xmax, tableoid), and the heap holds every
+-- store's rows: the gaps between one store's ctids and xmins count the other
+-- stores' writes, and the xmax a till's foreign-key check leaves on a
+-- retail.stores row is another store's transaction. Column privileges never
+-- cover system columns, so a psql login is refused them (42501) as the query
+-- gate refuses them. Not granted at all: the customer sets
+-- (daily/monthly_store_customers), whose members are customer numbers;
+-- zava.unique_customers_between and new_customers_between count them for the
+-- caller. A column added later is unreadable until an upgrade grants it.
+DO $tenant_columns$
+DECLARE
+    t regclass;
+BEGIN
+    FOR t IN
+        SELECT c.oid::regclass FROM pg_catalog.pg_class c
+         WHERE c.relnamespace = 'retail'::regnamespace AND c.relkind IN ('r', 'p')
+           AND c.relname NOT IN ('daily_store_customers', 'monthly_store_customers')
+         ORDER BY c.relname
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE SELECT ON %s FROM zava_reader', t);
+        EXECUTE pg_catalog.format('GRANT SELECT (%s) ON %s TO zava_reader',
+            (SELECT pg_catalog.string_agg(pg_catalog.quote_ident(a.attname), ', ' ORDER BY a.attnum)
+               FROM pg_catalog.pg_attribute a WHERE a.attrelid = t AND a.attnum > 0 AND NOT a.attisdropped), t);
+    END LOOP;
+    REVOKE SELECT ON retail.daily_store_customers, retail.monthly_store_customers FROM zava_reader;
+END
+$tenant_columns$;
+
 -- ---------------------------------------------------------------------------
 -- Administration (zava_admin): principals and their login roles
 -- ---------------------------------------------------------------------------
@@ -235,12 +265,13 @@ $$;
 -- stores' rows), and for text columns
 -- with at most 20 distinct values those values *as this caller sees them*
 -- (computed now, under the caller's RLS; nothing is cached across principals).
--- Security invoker.
+-- Only the tables and columns the caller may read (0.9.0). Security invoker.
 CREATE FUNCTION zava.describe_tables(names text[]) RETURNS jsonb
 LANGUAGE plpgsql STABLE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
     allowed text[] := ARRAY(SELECT c.relname::text FROM pg_class c
-                             WHERE c.relnamespace = 'retail'::regnamespace AND c.relkind IN ('r', 'p') ORDER BY 1);
+                             WHERE c.relnamespace = 'retail'::regnamespace AND c.relkind IN ('r', 'p')
+                               AND has_any_column_privilege(c.oid, 'SELECT') ORDER BY 1);
     n text;
     t text;
     rel oid;
@@ -266,6 +297,7 @@ BEGIN
         FOR col IN
             SELECT a.attname FROM pg_attribute a
              WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped AND a.atttypid = 'text'::regtype
+               AND has_column_privilege(rel, a.attnum, 'SELECT')
                AND NOT EXISTS (SELECT FROM pg_index i WHERE i.indrelid = rel AND i.indisunique
                                                         AND i.indnkeyatts = 1 AND i.indkey[0] = a.attnum)
              ORDER BY a.attnum
@@ -288,7 +320,8 @@ BEGIN
                                 ORDER BY a.attnum)
                           FROM pg_attribute a
                           LEFT JOIN pg_attrdef d ON d.adrelid = a.attrelid AND d.adnum = a.attnum
-                         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped),
+                         WHERE a.attrelid = rel AND a.attnum > 0 AND NOT a.attisdropped
+                           AND has_column_privilege(rel, a.attnum, 'SELECT')),
             'primary_key', (SELECT jsonb_agg(a.attname ORDER BY k.ord)
                               FROM pg_constraint c, unnest(c.conkey) WITH ORDINALITY k(attnum, ord)
                               JOIN pg_attribute a ON a.attrelid = rel AND a.attnum = k.attnum
@@ -328,6 +361,10 @@ GRANT EXECUTE ON FUNCTION zava.revoke_principal(name) TO zava_admin;
 REVOKE EXECUTE ON FUNCTION zava.touch_updated_at() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION zava.setup_demo_logins() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION zava.drop_principal_groups(name, name) FROM PUBLIC;
+
+-- Customer sets hold customer numbers (0.9.0): administrators only.
+REVOKE EXECUTE ON FUNCTION zava.customer_sets_between(uuid[], date, date) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zava.customer_sets_between(uuid[], date, date) TO zava_admin;
 
 -- Search (0.2.0): refreshing stored embeddings is for administrators.
 REVOKE EXECUTE ON FUNCTION zava.refresh_embeddings() FROM PUBLIC;
@@ -377,5 +414,39 @@ BEGIN
         EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
         EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO pg_read_all_stats, zava_admin', f);
     END LOOP;
+    -- Chain-wide counters and sizes (0.9.0). Each till's checkout is one
+    -- transaction and writes WAL, so the transaction counter (txid_current,
+    -- pg_current_snapshot, age(xid) of any constant, pg_control_checkpoint's
+    -- next xid, pg_stat_activity's backend_xmin, pg_locks' transaction ids),
+    -- the multixact counter, commit timestamps, WAL positions and volumes
+    -- (pg_current_wal_lsn, pg_stat_wal, pg_stat_archiver), buffer and
+    -- checkpoint counters (pg_stat_bgwriter, pg_stat_slru) and the database's
+    -- size count every store's orders between two readings. For monitoring
+    -- and administrators only; zava_gateway keeps the three a bridge reads on
+    -- a hot standby to measure its replay lag.
+    FOR f IN
+        SELECT p.oid::regprocedure FROM pg_catalog.pg_proc p
+         WHERE p.pronamespace = 'pg_catalog'::regnamespace
+           AND (p.proname IN ('txid_current', 'txid_current_if_assigned', 'txid_current_snapshot', 'txid_status',
+                              'pg_current_xact_id', 'pg_current_xact_id_if_assigned', 'pg_current_snapshot',
+                              'pg_xact_status', 'mxid_age', 'pg_get_multixact_members', 'pg_prepared_xact',
+                              'pg_xact_commit_timestamp', 'pg_xact_commit_timestamp_origin', 'pg_last_committed_xact',
+                              'pg_control_checkpoint', 'pg_control_system', 'pg_control_recovery', 'pg_control_init',
+                              'pg_stat_get_activity', 'pg_lock_status',
+                              'pg_current_wal_lsn', 'pg_current_wal_insert_lsn', 'pg_current_wal_flush_lsn',
+                              'pg_last_wal_receive_lsn', 'pg_last_wal_replay_lsn', 'pg_last_xact_replay_timestamp',
+                              'pg_stat_get_wal', 'pg_stat_get_wal_receiver', 'pg_stat_get_wal_senders',
+                              'pg_stat_get_archiver', 'pg_stat_get_recovery_prefetch', 'pg_stat_get_replication_slot',
+                              'pg_stat_get_slru', 'pg_stat_get_subscription', 'pg_stat_get_subscription_stats',
+                              'pg_database_size', 'pg_tablespace_size')
+                OR p.proname ~ '^pg_stat_get_(bgwriter|buf|checkpoint)_'
+                OR p.oid = 'pg_catalog.age(xid)'::regprocedure)
+         ORDER BY 1
+    LOOP
+        EXECUTE pg_catalog.format('REVOKE EXECUTE ON FUNCTION %s FROM PUBLIC', f);
+        EXECUTE pg_catalog.format('GRANT EXECUTE ON FUNCTION %s TO pg_read_all_stats, zava_admin', f);
+    END LOOP;
+    GRANT EXECUTE ON FUNCTION pg_catalog.pg_last_wal_receive_lsn(), pg_catalog.pg_last_wal_replay_lsn(),
+        pg_catalog.pg_last_xact_replay_timestamp() TO zava_gateway;
 END
 $side_channels$;

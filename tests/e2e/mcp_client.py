@@ -131,6 +131,13 @@ async def http_checks():
             ("COMMIT; DELETE FROM retail.orders", "VALIDATION_ERROR", "0A000"),
             ("SELECT * FROM zava.principals", "AUTHORIZATION_ERROR", "42501"),
             ("SELECT zava.assert_principal('7a0a0000-0000-4000-8000-000000000001')", "AUTHORIZATION_ERROR", "42501"),
+            # Chain-wide numbers (0.9.0): the customer numbers are not there, their
+            # sets are not readable, nor the system columns or the transaction counter.
+            ("SELECT max(customer_no), count(*) FROM retail.customers", "VALIDATION_ERROR", "42703"),
+            ("SELECT customer_no FROM zava.customer_numbers", "AUTHORIZATION_ERROR", "42501"),
+            ("SELECT count(*) FROM retail.daily_store_customers", "AUTHORIZATION_ERROR", "42501"),
+            ("SELECT max(xmin::text::bigint) FROM retail.orders", "AUTHORIZATION_ERROR", "42501"),
+            ("SELECT age('3'::xid)", "AUTHORIZATION_ERROR", "42501"),
         ]
         for sql, code, state in cases:
             r = await query(s, sql)

@@ -350,9 +350,7 @@ static PERIOD_SUMS: Statement = Statement {
         "SELECT count(*), coalesce(sum(d.revenue) * 100, 0)::int8, coalesce(sum(d.orders), 0)::int8,
                 coalesce(sum(d.units), 0)::int8, coalesce(sum(d.gross) * 100, 0)::int8,
                 coalesce(sum(d.discounts) * 100, 0)::int8, coalesce(sum(d.cost) * 100, 0)::int8,
-                (SELECT zava.customer_set_union_count(array_agg(c.customer_set)) FROM (",
-        rollup!("store_customers", "s.customer_set", "$2", "$3", "$4", "$5"),
-        ") c) FROM (",
+                zava.unique_customers_between($1, $2, $5) FROM (",
         rollup!("store_sales", "s.orders, s.units, s.revenue, s.gross, s.discounts, s.cost", "$2", "$3", "$4", "$5"),
         ") d"
     ),
@@ -747,24 +745,11 @@ static BUYERS: Statement = Statement {
 };
 
 /// How many of the period's customers are new: not in the sets of every
-/// earlier day in those stores, |before ∪ period| − |before|, exact.
-static NEW_CUSTOMERS: Statement = Statement {
-    sql: concat!(
-        "WITH period AS (
-              SELECT zava.customer_set_union_all(array_agg(x.customer_set)) AS members
-                FROM (",
-        rollup!("store_customers", "s.customer_set", "$2", "$3", "$4", "$5"),
-        ") x),
-          before AS (
-              SELECT zava.customer_set_union_all(array_agg(x.customer_set)) AS members
-                FROM (",
-        rollup!("store_customers", "s.customer_set", "$6", "$7", "$8", "$9"),
-        ") x)
-          SELECT zava.customer_set_union_count(ARRAY[e.members, p.members]) - zava.customer_set_union_count(ARRAY[e.members])
-            FROM period p CROSS JOIN before e"
-    ),
-    args: &[UUIDS, DATE, DATE, DATE, DATE, DATE, DATE, DATE, DATE],
-};
+/// earlier day in those stores, |before ∪ period| − |before|, exact. Counted
+/// by a definer helper: tenants cannot read the sets (their members are the
+/// chain-wide customer numbers), only this count over their own stores.
+static NEW_CUSTOMERS: Statement =
+    Statement { sql: "SELECT zava.new_customers_between($1, $2, $3, $4)", args: &[UUIDS, DATE, DATE, DATE] };
 
 /// The names of the top buyers (RLS applies: a customer the caller may not
 /// see has none).
@@ -798,9 +783,8 @@ fn customer_insights(
     });
     // Every earlier day: from the first day any period may start on.
     let (y, m, d) = analytics::FIRST_DAY;
-    let before = Range { start: zava_core::calendar::day_from_civil(y, m, d), end: p.current.start };
-    let mut args = scope_args(&stores, p.current);
-    args.extend(period_args(before));
+    let since = zava_core::calendar::day_from_civil(y, m, d);
+    let args = [stores.clone().into(), date(p.current.start).into(), date(p.current.end).into(), date(since).into()];
     let new_customers = run(&NEW_CUSTOMERS, &args, |mut t| int(&t.next().expect("one row"), 1));
     let ids: Vec<Uuid> = summary.top.iter().map(|(id, _)| Uuid::from_bytes(*id)).collect();
     let names: HashMap<Uuid, Option<String>> = if ids.is_empty() {

@@ -32,6 +32,20 @@ SELECT relname, relrowsecurity, relforcerowsecurity FROM pg_class
  WHERE relnamespace = 'retail'::regnamespace AND relkind = 'r' ORDER BY 1;
 SELECT count(*) AS public_table_grants FROM information_schema.role_table_grants
  WHERE table_schema IN ('retail', 'zava') AND grantee = 'PUBLIC';
+-- Customer numbers and the sets made of them (0.9.0): which non-superusers read them.
+SELECT t, ARRAY(SELECT r.rolname FROM pg_roles r
+                 WHERE NOT r.rolsuper AND r.rolname NOT LIKE 'pg\_%'
+                   AND has_any_column_privilege(r.oid, t::regclass, 'SELECT') ORDER BY 1) AS non_superusers_reading
+  FROM unnest(ARRAY['zava.customer_numbers', 'retail.daily_store_customers', 'retail.monthly_store_customers']) t;
+-- Tenants read retail tables column by column (0.9.0): a table-level SELECT
+-- would grant the system columns too. Which retail tables a runtime role other
+-- than zava_admin holds a table-level SELECT on, and which columns it lacks.
+SELECT count(*) AS tenant_table_level_selects FROM pg_class c, pg_roles r
+ WHERE c.relnamespace = 'retail'::regnamespace AND c.relkind = 'r'
+   AND r.rolname = ANY (:runtime) AND r.rolname <> 'zava_admin' AND has_table_privilege(r.oid, c.oid, 'SELECT');
+SELECT c.relname, a.attname FROM pg_class c JOIN pg_attribute a ON a.attrelid = c.oid AND a.attnum > 0 AND NOT a.attisdropped
+ WHERE c.relnamespace = 'retail'::regnamespace AND c.relkind = 'r'
+   AND NOT has_column_privilege('zava_reader', c.oid, a.attnum, 'SELECT') ORDER BY 1, 2;
 -- Policy helpers are STABLE and never run in parallel workers.
 SELECT proname, provolatile, proparallel FROM pg_proc
  WHERE pronamespace = 'zava'::regnamespace AND proname IN ('current_store_ids', 'current_principal', 'get_user_store_list', 'get_current_user_store')

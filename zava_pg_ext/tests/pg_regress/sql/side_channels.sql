@@ -208,5 +208,102 @@ SELECT zava.revoke_principal('regress_renamed') AS had_mapping;
 -- revoke_principal took the settings away with the mapping.
 SELECT count(*) AS settings_left FROM pg_db_role_setting WHERE setrole = 'regress_renamed'::regrole;
 DROP ROLE regress_renamed;
+
+-- 9. Chain-wide numbers (0.9.0). customer_no was dense and chain-wide: its
+-- largest value was the chain's customer count, its gaps other stores'
+-- sign-ups. Now no tenant reads it — not as a column of retail.customers, not
+-- in its own table, not from its sequence, not as the members of a customer
+-- set — while the analytics still count customers exactly.
+\c - seattle_manager
+\set VERBOSITY terse
+SELECT max(customer_no) FROM retail.customers;
+SELECT customer_no FROM retail.customers WHERE created_at >= now() - interval '3 days' ORDER BY 1;
+SELECT max(customer_no) FROM zava.customer_numbers;
+SELECT count(*) FROM zava.customer_numbers;
+SELECT last_value FROM zava.customer_no_seq;
+SELECT pg_sequence_last_value('zava.customer_no_seq');
+SELECT nextval('zava.customer_no_seq');
+SELECT last_value IS NULL AS sequence_value_hidden FROM pg_sequences WHERE sequencename = 'customer_no_seq';
+SELECT zava.customer_set_members(customer_set) FROM retail.daily_store_customers LIMIT 1;
+SELECT max(customers) FROM retail.monthly_store_customers;
+SELECT count(*) FROM zava.customer_sets_between(ARRAY['5a0a0000-0000-4000-8000-000000000001']::uuid[], '2000-01-01', '2100-01-01');
+SELECT zava.explain_query('SELECT customer_set FROM retail.daily_store_customers');
+SELECT zava.describe_tables('{daily_store_customers}');
+SELECT jsonb_path_query_array(zava.describe_tables('{customers}'), '$.tables[0].columns[*].name') AS customer_columns;
+-- The gate (execute_sales_query) says the same.
+SELECT try('SELECT max(customer_no), count(*) FROM retail.customers');
+SELECT try('SELECT customer_no FROM zava.customer_numbers');
+SELECT try('SELECT count(*) FROM retail.daily_store_customers');
+SELECT try('SELECT zava.customer_set_members(customer_set) FROM retail.monthly_store_customers');
+-- The counts stay exact, over the caller's own stores only: asking for every
+-- store gives Seattle's count, and for another store alone, none.
+SELECT zava.unique_customers_between(ARRAY(SELECT store_id FROM retail.stores), '2000-01-01', '2100-01-01')
+     = (SELECT count(DISTINCT customer_id) FROM retail.orders WHERE status = 'completed') AS own_customers_exact;
+SELECT zava.unique_customers_between(ARRAY['5a0a0000-0000-4000-8000-000000000003']::uuid[], '2000-01-01', '2100-01-01') AS tacoma_customers,
+       zava.new_customers_between(ARRAY['5a0a0000-0000-4000-8000-000000000003']::uuid[], '2024-01-01', '2024-07-01', '2000-01-01') AS tacoma_new;
+SELECT zava.new_customers_between(ARRAY(SELECT store_id FROM retail.stores), '2024-01-01', '2024-07-01', '2000-01-01')
+     = (SELECT count(*) FROM (SELECT customer_id FROM retail.orders WHERE status = 'completed'
+                               GROUP BY 1 HAVING min(order_date) >= '2024-01-01' AND min(order_date) < '2024-07-01') f) AS own_new_customers_exact;
+SELECT (zava.customer_insights(NULL, '2024-01-01..2024-06-30')->>'new_customers')::int
+     = zava.new_customers_between(ARRAY['5a0a0000-0000-4000-8000-000000000001']::uuid[], '2024-01-01', '2024-07-01', '1900-01-01') AS insights_agree;
+\c - postgres
+-- The control: the chain has more customers than Seattle, and an
+-- administrator's login still reads the numbers.
+SELECT zava.unique_customers_between(ARRAY(SELECT store_id FROM retail.stores), '2000-01-01', '2100-01-01')
+     > (SELECT count(DISTINCT customer_id) FROM retail.orders WHERE status = 'completed' AND store_id = '5a0a0000-0000-4000-8000-000000000001') AS chain_has_more;
+SELECT count(*) = (SELECT count(*) FROM retail.customers) AS every_customer_numbered FROM zava.customer_numbers;
+
+-- 10. System columns from psql (0.9.0): tenants hold column privileges, which
+-- never cover ctid, xmin, xmax or tableoid. xmin gaps count other stores'
+-- transactions; the xmax a till's foreign-key check leaves on its store's
+-- row names another store's transaction. Whole rows and count(*) still work.
+\c - seattle_manager
+\set VERBOSITY terse
+SELECT ctid FROM retail.orders LIMIT 1;
+SELECT xmin FROM retail.orders LIMIT 1;
+SELECT max(xmin::text::bigint) FROM retail.order_items;
+SELECT xmax FROM retail.stores LIMIT 1;
+SELECT tableoid FROM retail.customers LIMIT 1;
+SELECT cmin FROM retail.inventory LIMIT 1;
+SELECT ctid FROM retail.daily_store_sales LIMIT 1;
+SELECT count(*) > 0 AS counts_work, bool_and(o IS NOT NULL) AS whole_rows_work FROM retail.orders o;
+SELECT count(*) AS customers_star FROM (SELECT * FROM retail.customers) c;
+SELECT count(*) > 0 AS stores_readable FROM retail.stores;
+
+-- 11. Chain-wide counters and sizes (0.9.0): every checkout is a transaction
+-- and writes WAL, so two readings of any of these count every store's orders
+-- in between.
+SELECT txid_current();
+SELECT txid_current_if_assigned();
+SELECT txid_current_snapshot();
+SELECT pg_current_xact_id();
+SELECT pg_current_snapshot();
+SELECT age('3'::xid);
+SELECT mxid_age('1'::xid);
+SELECT pg_xact_status('3'::xid8);
+SELECT next_xid FROM pg_control_checkpoint();
+SELECT backend_xmin FROM pg_stat_activity WHERE pid = pg_backend_pid();
+SELECT count(*) FROM pg_locks WHERE locktype = 'transactionid';
+SELECT pg_current_wal_lsn();
+SELECT pg_current_wal_insert_lsn();
+SELECT wal_records FROM pg_stat_wal;
+SELECT archived_count FROM pg_stat_archiver;
+SELECT buffers_alloc FROM pg_stat_bgwriter;
+SELECT blks_zeroed FROM pg_stat_slru WHERE name = 'Xact';
+SELECT pg_database_size(current_database());
+SELECT pg_tablespace_size('pg_default');
+SELECT try('SELECT age(''3''::xid)');
+-- age() of timestamps is another function and stays.
+SELECT age(timestamp '2024-06-30', timestamp '2024-01-01') AS age_of_timestamps;
+\c - regress_admin
+SELECT txid_current() > 0 AS admin_reads_counters, pg_database_size(current_database()) > 0 AS admin_reads_size,
+       (SELECT count(*) FROM pg_stat_activity WHERE pid = pg_backend_pid()) AS admin_reads_activity;
+\c - postgres
+-- The bridge's gateway keeps what it reads on a standby for its replay lag;
+-- the role untrusted SQL runs as does not.
+SELECT r, has_function_privilege(r, 'pg_last_wal_replay_lsn()', 'EXECUTE') AS replay_lsn,
+       has_function_privilege(r, 'pg_last_xact_replay_timestamp()', 'EXECUTE') AS replay_time,
+       has_function_privilege(r, 'txid_current()', 'EXECUTE') AS txid
+  FROM unnest(ARRAY['zava_gateway', 'zava_agent', 'zava_reader', 'seattle_manager']) r;
 DROP ROLE regress_admin;
 DROP SCHEMA regress_ops CASCADE;
