@@ -14,9 +14,13 @@ set +e
 OUT="${ZAVA_ROOT}/target/test-results"
 rm -rf "${OUT}"; mkdir -p "${OUT}"
 PASSED=0; FAILED=0
+# Each suite's wall time (from the previous tally, or the start) is printed
+# beside its counts in the closing table.
+SUITE_START=${SECONDS}; RUN_START=${SECONDS}
 tally() { # tally SUITE PASSED FAILED
     PASSED=$((PASSED + $2)); FAILED=$((FAILED + $3))
-    printf '%-28s %4d passed, %d failed\n' "$1" "$2" "$3" >> "${OUT}/summary"
+    printf '%-28s %4d passed, %d failed  %5d s\n' "$1" "$2" "$3" "$((SECONDS - SUITE_START))" >> "${OUT}/summary"
+    SUITE_START=${SECONDS}
 }
 # Sum cargo's "test result: … N passed; M failed" lines; a crashed run counts as a failure.
 cargo_tally() { # cargo_tally SUITE LOG EXIT
@@ -28,6 +32,8 @@ cargo_tally() { # cargo_tally SUITE LOG EXIT
 }
 
 bash "${ZAVA_ROOT}/scripts/setup.sh" || die "setup failed"
+printf '%-28s %4s %-16s %5d s\n' "setup (scripts/setup.sh)" "" "" "$((SECONDS - SUITE_START))" >> "${OUT}/summary"
+SUITE_START=${SECONDS}
 
 log "0/4 lint (cargo fmt --check, clippy -D warnings on every crate)"
 bash "${ZAVA_ROOT}/scripts/lint.sh" 2>&1 | tee "${OUT}/lint.log"
@@ -82,5 +88,6 @@ done
 
 echo
 cat "${OUT}/summary"
+printf '%-28s %4s %-16s %5d s\n' "total" "" "" "$((SECONDS - RUN_START))"
 echo "${PASSED} passed, ${FAILED} failed"
 [ "${FAILED}" = 0 ] && [ "${PASSED}" -gt 0 ]
