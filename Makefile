@@ -1,5 +1,5 @@
 # Zava: the single entry point. See README.md.
-.PHONY: demo test bench setup stop unit fmt lint clippy
+.PHONY: demo test check bench soak setup stop unit fmt lint clippy
 
 ## make demo: private PostgreSQL with the zava extension and demo data (Ctrl-C stops it)
 demo:
@@ -9,13 +9,23 @@ demo:
 test:
 	bash scripts/test.sh
 
+## make check: the quick loop — lint, unit tests, pg_regress and the fastest e2e suites
+check:
+	bash scripts/test.sh --check
+
+## make soak: the long soak — 100,000 checked calls through two bridges and PgBouncer
+soak:
+	bash scripts/setup.sh --tests
+	bash -c 'source scripts/cluster.sh && install_extension dev'
+	ZAVA_SOAK_CALLS=100000 bash tests/e2e/pooler.sh
+
 ## make bench: throughput/latency of zava-mcp vs direct PostgreSQL (prints numbers)
 bench:
 	bash scripts/bench.sh
 
-## make setup: only install what the project needs (idempotent)
+## make setup: only install what the project needs, the tests' tools included (idempotent)
 setup:
-	bash scripts/setup.sh
+	bash scripts/setup.sh --tests
 
 ## make stop: stop the demo cluster if it is running in the background
 stop:

@@ -15,7 +15,7 @@ DIR="${ZAVA_ROOT}/target/bench-cluster"; P="${ZAVA_BENCH_PORT:-5497}"
 SOAK_DIR="${ZAVA_ROOT}/target/bench-pooler"; POOLER_PORT=6497
 RDIR="${ZAVA_ROOT}/target/bench-replica"; RSDIR="${ZAVA_ROOT}/target/bench-replica-standby"; RP=5476; RS=5477
 if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
-    bash "${ZAVA_ROOT}/scripts/setup.sh"
+    bash "${ZAVA_ROOT}/scripts/setup.sh" --tests
     install_extension release
 fi
 (cd "${ZAVA_ROOT}" && cargo build -q --release -p zava-mcp -p zava-bench)

@@ -14,7 +14,7 @@ DIR="${ZAVA_ROOT}/target/bench-cluster"; P="${ZAVA_BENCH_PORT:-5497}"; LISTEN=12
 SECONDS_EACH="${ZAVA_BENCH_SECONDS:-5}"
 HEAD_OFFICE=7a0a0000-0000-4000-8000-000000000001
 
-bash "${ZAVA_ROOT}/scripts/setup.sh"
+bash "${ZAVA_ROOT}/scripts/setup.sh" --tests
 install_extension release
 (cd "${ZAVA_ROOT}" && cargo build -q --release -p zava-mcp -p zava-bench)
 cluster_init "${DIR}" "${P}" fast

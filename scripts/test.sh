@@ -7,9 +7,16 @@
 #      upgrades from every released version, the MCP bridge)
 #   (0. first, the lints: cargo fmt --check and clippy -D warnings on every crate)
 # Exits non-zero if anything failed. Needs no network beyond the registries
-# that scripts/setup.sh uses; takes a few minutes on a warm machine.
+# that scripts/setup.sh uses. Ends with a table of every suite's wall time.
+#
+# `scripts/test.sh --check` (make check) is the developer's quick loop: the
+# lints, the unit tests, pg_regress and the fastest e2e suites (CHECK_E2E);
+# no cargo pgrx test, no soaks.
 source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
 set +e
+MODE="${1:-all}"
+[ "${MODE}" = all ] || [ "${MODE}" = --check ] || die "usage: $0 [--check]"
+CHECK_E2E=(dump_restore upgrade oauth fairness conformance)
 
 OUT="${ZAVA_ROOT}/target/test-results"
 rm -rf "${OUT}"; mkdir -p "${OUT}"
@@ -31,7 +38,7 @@ cargo_tally() { # cargo_tally SUITE LOG EXIT
     tally "$1" "${p}" "${f}"
 }
 
-bash "${ZAVA_ROOT}/scripts/setup.sh" || die "setup failed"
+bash "${ZAVA_ROOT}/scripts/setup.sh" --tests || die "setup failed"
 printf '%-28s %4s %-16s %5d s\n' "setup (scripts/setup.sh)" "" "" "$((SECONDS - SUITE_START))" >> "${OUT}/summary"
 SUITE_START=${SECONDS}
 
@@ -46,6 +53,7 @@ log "1/4 unit tests (cargo test)"
 cargo test --workspace --exclude zava_pg_ext 2>&1 | tee "${OUT}/unit.log"
 cargo_tally "unit (cargo test)" "${OUT}/unit.log" "${PIPESTATUS[0]}"
 
+if [ "${MODE}" = all ]; then
 log "2/4 extension tests (cargo pgrx test)"
 PGRX_DATA="${ZAVA_ROOT}/target/pgrx-test-data"
 pg_user_dir "${PGRX_DATA}"
@@ -53,6 +61,7 @@ pg_user_dir "${PGRX_DATA}"
 (cd "${ZAVA_ROOT}/zava_pg_ext" && RUST_TEST_THREADS=1 cargo pgrx test pg15 \
     --runas "${ZAVA_OS_USER}" --pgdata "${PGRX_DATA}") 2>&1 | tee "${OUT}/pgrx.log"
 cargo_tally "extension (cargo pgrx test)" "${OUT}/pgrx.log" "${PIPESTATUS[0]}"
+fi
 
 log "3/4 SQL regression suite (pg_regress)"
 install_extension dev || die "could not install the extension"
@@ -79,6 +88,7 @@ tally "SQL regression (pg_regress)" "${p}" "${f}"
 log "4/4 end-to-end (tests/e2e)"
 for t in "${ZAVA_ROOT}"/tests/e2e/*.sh; do
     name="$(basename "${t}" .sh)"
+    if [ "${MODE}" = --check ] && [[ " ${CHECK_E2E[*]} " != *" ${name} "* ]]; then continue; fi
     ZAVA_TEST_CLUSTER="${TEST_DIR}" ZAVA_TEST_PORT="${TEST_PORT}" bash "${t}" 2>&1 | tee "${OUT}/e2e-${name}.log"
     rc=${PIPESTATUS[0]}
     p=$(grep -c '^ok ' "${OUT}/e2e-${name}.log"); f=$(grep -c '^not ok ' "${OUT}/e2e-${name}.log")
