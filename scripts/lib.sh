@@ -8,6 +8,15 @@ PG_CONFIG="${PG_BIN}/pg_config"
 # Postgres refuses to run as root: clusters run as this unprivileged OS user.
 ZAVA_OS_USER="${ZAVA_OS_USER:-zava}"
 export PATH="${HOME}/.cargo/bin:${PATH}"
+# cargo pgrx adds `-C link-arg=-Wl,--no-gc-sections` to its cdylib builds (a
+# guard for linkers that drop the `.pgrxsc` schema section). Different flags
+# mean a second build of every dependency (candle, tokenizers, serde and ~85
+# more) next to the one cargo test and clippy make; without them cargo test,
+# cargo pgrx test, the build it makes and cargo pgrx install share one. rust-lld
+# keeps the section here, and were it ever lost the build says so ("no embedded
+# pgrx schema section found"). The flag cannot go in .cargo/config.toml: a test
+# binary linked with it needs every Postgres symbol and does not link.
+export CARGO_PGRX_DISABLE_GC_SECTIONS_WORKAROUND=1
 
 log() { printf '\033[1;34m[zava]\033[0m %s\n' "$*" >&2; }
 die() { printf '\033[1;31m[zava] error:\033[0m %s\n' "$*" >&2; exit 1; }
