@@ -8,7 +8,8 @@
 # identical answers, and each analytics function's p50, at scale 1 and 5, with
 # rebuild_rollups times and rollup sizes. Also: zava-mcp's start-up time and memory,
 # fair pooling (tests/e2e/fairness.sh: one principal's p99 with and without
-# another's flood), and (scripts/bench-embed.sh) zava.embed's load time, memory and texts/s.
+# another's flood), checkout writes against plain tables and the merger's
+# backlog (scripts/bench-writes.sh), and (scripts/bench-embed.sh) zava.embed's load time, memory and texts/s.
 source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
 DIR="${ZAVA_ROOT}/target/bench-cluster"; P="${ZAVA_BENCH_PORT:-5497}"; LISTEN=127.0.0.1:8797
 SECONDS_EACH="${ZAVA_BENCH_SECONDS:-5}"
@@ -134,6 +135,11 @@ SEATTLE="'5a0a0000-0000-4000-8000-000000000001'"
     "SELECT bucket, revenue, orders, units FROM zava.sales_trend(NULL, '2025-11-24', '2026-11-23', 'day') WHERE orders > 0" \
     "SELECT o.order_date, sum(l.line_total), count(DISTINCT o.order_id), sum(l.quantity) FROM retail.orders o JOIN retail.order_items l USING (store_id, order_id) WHERE o.status = 'completed' AND o.order_date BETWEEN '2025-11-24' AND '2026-11-23' GROUP BY 1 ORDER BY 1" \
     "store_performance, whole call, one store" "SELECT zava.store_performance(${SEATTLE}, '2026-07-01..2026-09-30')" "-"
+
+echo
+echo "== checkout writes (scale 1): a plain copy of orders/order_items against retail.* and its change log"
+bash "${ZAVA_ROOT}/scripts/bench-writes.sh" "${P}" zava
+psql_admin zava "VACUUM ANALYZE" >/dev/null
 
 echo
 ZAVA_SKIP_INSTALL=1 bash "${ZAVA_ROOT}/scripts/bench-pooler.sh"

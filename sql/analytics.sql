@@ -59,6 +59,9 @@ LANGUAGE sql STABLE AS $$
     SELECT s.store_id, s.orders, s.units, s.revenue, s.gross, s.discounts, s.cost
       FROM retail.daily_store_sales s, zava.period_months(a, b) m
      WHERE s.store_id = ANY (stores) AND ((s.day >= a AND s.day < m.m1) OR (s.day >= m.m2 AND s.day < b))
+    UNION ALL
+    SELECT s.store_id, s.orders, s.units, s.revenue, s.gross, s.discounts, s.cost
+      FROM zava.pending_store_sales s WHERE s.store_id = ANY (stores) AND s.day >= a AND s.day < b
 $$;
 
 CREATE FUNCTION zava.category_sales_between(stores uuid[], a date, b date)
@@ -71,6 +74,9 @@ LANGUAGE sql STABLE AS $$
     SELECT s.store_id, s.category_id, s.units, s.revenue, s.gross, s.discounts, s.cost
       FROM retail.daily_category_sales s, zava.period_months(a, b) m
      WHERE s.store_id = ANY (stores) AND ((s.day >= a AND s.day < m.m1) OR (s.day >= m.m2 AND s.day < b))
+    UNION ALL
+    SELECT s.store_id, s.category_id, s.units, s.revenue, s.gross, s.discounts, s.cost
+      FROM zava.pending_category_sales s WHERE s.store_id = ANY (stores) AND s.day >= a AND s.day < b
 $$;
 
 CREATE FUNCTION zava.product_sales_between(stores uuid[], a date, b date)
@@ -83,21 +89,52 @@ LANGUAGE sql STABLE AS $$
     SELECT s.store_id, s.product_id, s.units, s.revenue, s.cost
       FROM retail.daily_product_sales s, zava.period_months(a, b) m
      WHERE s.store_id = ANY (stores) AND ((s.day >= a AND s.day < m.m1) OR (s.day >= m.m2 AND s.day < b))
+    UNION ALL
+    SELECT s.store_id, s.product_id, s.units, s.revenue, s.cost
+      FROM zava.pending_product_sales s WHERE s.store_id = ANY (stores) AND s.day >= a AND s.day < b
 $$;
 
--- The customer sets of stores over [a, b): the months' and the other days'
--- (inlinable, like the three above). Administrators only (0.9.0): a set holds
+-- The customer sets of stores over [a, b), exact with the unmerged log
+-- (0.10.0): the months' and the other days' sets, except that a day with
+-- unmerged changes to its orders gets a set computed from its merged customer
+-- sales plus the log (a customer whose last order was cancelled drops out),
+-- and its month is read as its days. Administrators only (0.9.0): a set holds
 -- customer numbers, which tenants never see; the helpers below count them.
 CREATE FUNCTION zava.customer_sets_between(stores uuid[], a date, b date)
 RETURNS TABLE (store_id uuid, customer_set bytea)
 LANGUAGE sql STABLE AS $$
+    WITH touched AS (
+        SELECT DISTINCT l.store_id, l.day FROM retail.sales_log l
+         WHERE l.store_id = ANY (stores) AND l.day >= a AND l.day < b AND l.orders <> 0),
+    touched_months AS (
+        SELECT DISTINCT t.store_id, date_trunc('month', t.day)::date AS month
+          FROM touched t, zava.period_months(a, b) m WHERE t.day >= m.m1 AND t.day < m.m2)
     SELECT c.store_id, c.customer_set
       FROM retail.monthly_store_customers c, zava.period_months(a, b) m
      WHERE c.store_id = ANY (stores) AND c.month >= m.m1 AND c.month < m.m2
+       AND NOT EXISTS (SELECT FROM touched_months t WHERE t.store_id = c.store_id AND t.month = c.month)
     UNION ALL
     SELECT c.store_id, c.customer_set
       FROM retail.daily_store_customers c, zava.period_months(a, b) m
      WHERE c.store_id = ANY (stores) AND ((c.day >= a AND c.day < m.m1) OR (c.day >= m.m2 AND c.day < b))
+       AND NOT EXISTS (SELECT FROM touched t WHERE t.store_id = c.store_id AND t.day = c.day)
+    UNION ALL
+    SELECT c.store_id, c.customer_set
+      FROM touched_months t
+      JOIN retail.daily_store_customers c
+        ON c.store_id = t.store_id AND c.day >= t.month AND c.day < (t.month + interval '1 month')::date
+     WHERE NOT EXISTS (SELECT FROM touched x WHERE x.store_id = c.store_id AND x.day = c.day)
+    UNION ALL
+    SELECT x.store_id, zava.customer_set(array_agg(n.customer_no))
+      FROM (SELECT s.store_id, s.day, s.customer_id
+              FROM (SELECT d.store_id, d.day, d.customer_id, d.orders
+                      FROM touched t JOIN retail.daily_customer_sales d ON d.store_id = t.store_id AND d.day = t.day
+                    UNION ALL
+                    SELECT l.store_id, l.day, l.customer_id, l.orders
+                      FROM touched t JOIN retail.sales_log l ON l.store_id = t.store_id AND l.day = t.day) s
+             GROUP BY 1, 2, 3 HAVING sum(s.orders) > 0) x
+      JOIN zava.customer_numbers n ON n.customer_id = x.customer_id
+     GROUP BY x.store_id, x.day
 $$;
 
 -- Of the given stores, those whose rows the caller reads: the caller's

@@ -274,49 +274,32 @@ $$;
 CREATE TRIGGER keep_customer_no BEFORE UPDATE OF customer_no ON zava.customer_numbers
     FOR EACH ROW WHEN (old.customer_no IS DISTINCT FROM new.customer_no) EXECUTE FUNCTION zava.keep_customer_no();
 
--- Recomputes the customer sets of the given (store, day) pairs from raw rows.
--- Each pair's row is created if missing and locked (in key order) before the
--- raw rows are read, so a concurrent writer of the same day either finished
--- before (and is seen) or waits (and adds after).
+-- Recomputes the customer sets of the given (store, day) pairs from the
+-- merged customer sales rows (0.10.0; from raw rows before): a day's set is
+-- its customers with completed orders, a month's the union of its days'. Only
+-- the merger (zava.merge_log) and rebuild_rollups write the sets, one at a
+-- time, so no row locks are taken here.
 CREATE FUNCTION zava.recompute_customer_sets(stores uuid[], days date[]) RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
     INSERT INTO retail.daily_store_customers AS t (store_id, day, customers, customer_set)
-    SELECT DISTINCT k.store_id, k.day, 0, zava.customer_set('{}')
-      FROM unnest(stores, days) AS k(store_id, day)
-     ORDER BY 1, 2
-    ON CONFLICT (store_id, day) DO NOTHING;
-    PERFORM FROM retail.daily_store_customers t
-      WHERE (t.store_id, t.day) IN (SELECT * FROM unnest(stores, days))
-      ORDER BY t.store_id, t.day FOR UPDATE;
-    UPDATE retail.daily_store_customers t
-       SET customer_set = r.customer_set, customers = r.customers
-      FROM (SELECT k.store_id, k.day, count(DISTINCT c.customer_no)::integer AS customers,
-                   zava.customer_set(coalesce(array_agg(c.customer_no) FILTER (WHERE c.customer_no IS NOT NULL), '{}')) AS customer_set
-              FROM (SELECT DISTINCT * FROM unnest(stores, days)) AS k(store_id, day)
-              LEFT JOIN retail.orders o ON o.store_id = k.store_id AND o.order_date = k.day AND o.status = 'completed'
-              LEFT JOIN zava.customer_numbers c ON c.customer_id = o.customer_id
-             GROUP BY 1, 2) r
-     WHERE t.store_id = r.store_id AND t.day = r.day;
-    -- Their months: each the union of its days' sets, read after the months'
-    -- rows are locked (a new statement sees every day committed before).
+    SELECT k.store_id, k.day, count(c.customer_no)::integer,
+           zava.customer_set(coalesce(array_agg(c.customer_no) FILTER (WHERE c.customer_no IS NOT NULL), '{}'))
+      FROM (SELECT DISTINCT * FROM unnest(stores, days)) AS k(store_id, day)
+      LEFT JOIN retail.daily_customer_sales s ON s.store_id = k.store_id AND s.day = k.day AND s.orders > 0
+      LEFT JOIN zava.customer_numbers c ON c.customer_id = s.customer_id
+     GROUP BY 1, 2 ORDER BY 1, 2
+    ON CONFLICT (store_id, day) DO UPDATE SET customers = excluded.customers, customer_set = excluded.customer_set;
     INSERT INTO retail.monthly_store_customers AS t (store_id, month, customers, customer_set)
-    SELECT DISTINCT k.store_id, date_trunc('month', k.day)::date, 0, zava.customer_set('{}')
-      FROM unnest(stores, days) AS k(store_id, day)
-     ORDER BY 1, 2
-    ON CONFLICT (store_id, month) DO NOTHING;
-    PERFORM FROM retail.monthly_store_customers t
-      WHERE (t.store_id, t.month) IN (SELECT k.store_id, date_trunc('month', k.day)::date FROM unnest(stores, days) AS k(store_id, day))
-      ORDER BY t.store_id, t.month FOR UPDATE;
-    UPDATE retail.monthly_store_customers t
-       SET customer_set = r.customer_set, customers = zava.customer_set_union_count(ARRAY[r.customer_set])
-      FROM (SELECT k.store_id, k.month, zava.customer_set_union_all(array_agg(d.customer_set)) AS customer_set
+    SELECT m.store_id, m.month, zava.customer_set_union_count(ARRAY[m.s]), m.s
+      FROM (SELECT k.store_id, k.month, zava.customer_set_union_all(array_agg(d.customer_set)) AS s
               FROM (SELECT DISTINCT k.store_id, date_trunc('month', k.day)::date AS month
                       FROM unnest(stores, days) AS k(store_id, day)) k
               LEFT JOIN retail.daily_store_customers d
                 ON d.store_id = k.store_id AND d.day >= k.month AND d.day < (k.month + interval '1 month')::date
-             GROUP BY 1, 2) r
-     WHERE t.store_id = r.store_id AND t.month = r.month;
+             GROUP BY 1, 2) m
+     ORDER BY 1, 2
+    ON CONFLICT (store_id, month) DO UPDATE SET customers = excluded.customers, customer_set = excluded.customer_set;
 END
 $$;
 
@@ -377,51 +360,120 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
         ON CONFLICT (store_id, %2$s) DO UPDATE SET buyers = zava.buyers_merge(t.buyers, excluded.buyers)$q$)) u(n, stmt)
 $$;
 
--- The signed contribution of order lines (a query over `lines` with a `sign`
--- column) to completed orders' days.
-CREATE FUNCTION zava.line_delta(lines text) RETURNS text
-LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT format($q$
-        SELECT o.store_id, o.order_date AS day, p.category_id, l.product_id, 0::bigint AS orders,
-               (l.sign * l.quantity)::bigint AS units, l.sign * l.line_total AS revenue,
-               l.sign * l.quantity * l.unit_price AS gross, l.sign * l.discount_amount AS discounts,
-               l.sign * l.quantity * l.unit_cost AS cost, o.customer_id
-          FROM (%s) l
-          JOIN retail.orders o ON o.store_id = l.store_id AND o.order_id = l.order_id
-          JOIN retail.products p ON p.product_id = l.product_id
-         WHERE o.status = 'completed'$q$, lines)
-$$;
+-- The change log (0.10.0). A write to orders or order_items no longer touches
+-- a rollup: its statement trigger appends the statement's signed changes here,
+-- one INSERT of (store, day, category, product, customer) rows, and returns.
+-- No row another till writes is locked or rewritten (a line's trigger still
+-- holds its own order FOR SHARE, so a concurrent status change of that order
+-- waits for it). The merger (zava.merge_log, run by the zava merger background
+-- worker) folds committed rows into the rollups, sets and packs and deletes
+-- them, in one transaction per batch: a row and its effect commit together,
+-- so a crash at any point loses nothing and counts nothing twice.
+--
+-- Answers stay exact at every moment: the analytics read the merged rollups
+-- plus the log rows of their period and stores (zava.pending_* below, and
+-- zava.customer_sets_between for distinct customers). Without the worker the
+-- answers are as exact, only slower as the log grows.
+--
+-- No sequence and no id: a dense number would count every store's writes.
+-- Tenants read the columns of their own stores' rows (sql/security.sql), as
+-- they read the rollups; what they cannot read is the table's size.
+CREATE TABLE retail.sales_log (
+    store_id    uuid NOT NULL,
+    day         date NOT NULL,
+    category_id uuid,            -- NULL: an order's own row (orders ±1, no line)
+    product_id  uuid,
+    customer_id uuid NOT NULL,
+    orders      bigint NOT NULL,
+    units       bigint NOT NULL,
+    revenue     numeric NOT NULL,
+    gross       numeric NOT NULL,
+    discounts   numeric NOT NULL,
+    cost        numeric NOT NULL,
+    logged_at   timestamptz NOT NULL DEFAULT now()
+);
+CREATE INDEX sales_log_store_day ON retail.sales_log (store_id, day);
+COMMENT ON TABLE retail.sales_log IS 'Changes to completed sales not yet merged into the rollups (signed; one row per store, day, product and customer of a statement); appended by triggers, merged and deleted by zava.merge_log';
+
+-- What the merger has done (one row, written by the merger only).
+CREATE TABLE zava.merge_progress (
+    only_row    boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    last_merge  timestamptz,
+    merged_rows bigint NOT NULL DEFAULT 0,
+    batches     bigint NOT NULL DEFAULT 0
+);
+INSERT INTO zava.merge_progress DEFAULT VALUES;
 
 CREATE FUNCTION zava.rollup_order_items() RETURNS trigger
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    lines text := CASE TG_OP
-        WHEN 'INSERT' THEN 'SELECT n.*, 1 AS sign FROM new_rows n'
-        WHEN 'DELETE' THEN 'SELECT o.*, -1 AS sign FROM old_rows o'
-        ELSE 'SELECT n.*, 1 AS sign FROM new_rows n UNION ALL SELECT o.*, -1 AS sign FROM old_rows o' END;
-    stmt text;
-    orphans bigint;
+    n bigint;
 BEGIN
     IF zava.rollups_paused() THEN  -- the demo loader rebuilds at the end
         RETURN NULL;
     END IF;
-    -- A line whose order is gone was deleted together with it in one statement
-    -- (a data-modifying WITH): its contribution can no longer be attributed.
-    EXECUTE format('SELECT count(*) FROM (%s) l WHERE NOT EXISTS
-                     (SELECT FROM retail.orders o WHERE o.store_id = l.store_id AND o.order_id = l.order_id)', lines)
-        INTO orphans;
-    IF orphans > 0 THEN
-        RAISE EXCEPTION 'order lines and their orders must be changed in separate statements'
-            USING ERRCODE = 'feature_not_supported',
-                  HINT = 'Delete an order''s lines first, then the order, in two statements.';
+    IF TG_OP = 'INSERT' THEN
+        -- The lines' orders are locked FOR SHARE first (a concurrent status or
+        -- day change waits), then read by a new statement, which sees the
+        -- version that was locked. (Locking and reading in one statement is
+        -- not the same: a row changed while the lock waited can drop out of a
+        -- join's recheck.)
+        PERFORM FROM retail.orders x WHERE (x.store_id, x.order_id) IN (SELECT store_id, order_id FROM new_rows)
+          ORDER BY x.store_id, x.order_id FOR SHARE;
+        INSERT INTO retail.sales_log (store_id, day, category_id, product_id, customer_id,
+                                      orders, units, revenue, gross, discounts, cost)
+        SELECT o.store_id, o.order_date, p.category_id, l.product_id, o.customer_id, 0, sum(l.quantity),
+               sum(l.line_total), sum(l.quantity * l.unit_price), sum(l.discount_amount), sum(l.quantity * l.unit_cost)
+          FROM new_rows l
+          JOIN retail.orders o ON o.store_id = l.store_id AND o.order_id = l.order_id
+          JOIN retail.products p ON p.product_id = l.product_id
+         WHERE o.status = 'completed'
+         GROUP BY 1, 2, 3, 4, 5;
+    ELSE
+        -- A line whose order is gone was deleted together with it in one
+        -- statement (a data-modifying WITH): it can no longer be attributed.
+        IF EXISTS (SELECT FROM old_rows l WHERE NOT EXISTS
+                     (SELECT FROM retail.orders o WHERE o.store_id = l.store_id AND o.order_id = l.order_id)) THEN
+            RAISE EXCEPTION 'order lines and their orders must be changed in separate statements'
+                USING ERRCODE = 'feature_not_supported',
+                      HINT = 'Delete an order''s lines first, then the order, in two statements.';
+        END IF;
+        IF TG_OP = 'UPDATE' THEN
+            PERFORM FROM retail.orders x WHERE (x.store_id, x.order_id) IN (SELECT store_id, order_id FROM new_rows
+                                                                              UNION SELECT store_id, order_id FROM old_rows)
+              ORDER BY x.store_id, x.order_id FOR SHARE;
+            INSERT INTO retail.sales_log (store_id, day, category_id, product_id, customer_id,
+                                          orders, units, revenue, gross, discounts, cost)
+            SELECT o.store_id, o.order_date, p.category_id, l.product_id, o.customer_id, 0, sum(l.sign * l.quantity),
+                   sum(l.sign * l.line_total), sum(l.sign * l.quantity * l.unit_price), sum(l.sign * l.discount_amount),
+                   sum(l.sign * l.quantity * l.unit_cost)
+              FROM (SELECT n.store_id, n.order_id, n.product_id, n.quantity, n.line_total, n.unit_price, n.discount_amount,
+                           n.unit_cost, 1 AS sign FROM new_rows n
+                    UNION ALL
+                    SELECT d.store_id, d.order_id, d.product_id, d.quantity, d.line_total, d.unit_price, d.discount_amount,
+                           d.unit_cost, -1 FROM old_rows d) l
+              JOIN retail.orders o ON o.store_id = l.store_id AND o.order_id = l.order_id
+              JOIN retail.products p ON p.product_id = l.product_id
+             WHERE o.status = 'completed'
+             GROUP BY 1, 2, 3, 4, 5;
+        ELSE
+            PERFORM FROM retail.orders x WHERE (x.store_id, x.order_id) IN (SELECT store_id, order_id FROM old_rows)
+              ORDER BY x.store_id, x.order_id FOR SHARE;
+            INSERT INTO retail.sales_log (store_id, day, category_id, product_id, customer_id,
+                                          orders, units, revenue, gross, discounts, cost)
+            SELECT o.store_id, o.order_date, p.category_id, l.product_id, o.customer_id, 0, -sum(l.quantity),
+                   -sum(l.line_total), -sum(l.quantity * l.unit_price), -sum(l.discount_amount), -sum(l.quantity * l.unit_cost)
+              FROM old_rows l
+              JOIN retail.orders o ON o.store_id = l.store_id AND o.order_id = l.order_id
+              JOIN retail.products p ON p.product_id = l.product_id
+             WHERE o.status = 'completed'
+             GROUP BY 1, 2, 3, 4, 5;
+        END IF;
     END IF;
-    -- Hold the lines' orders steady: a concurrent status or date change waits.
-    EXECUTE format('SELECT count(*) FROM (SELECT 1 FROM retail.orders o
-                     WHERE (o.store_id, o.order_id) IN (SELECT store_id, order_id FROM (%s) l)
-                     ORDER BY o.store_id, o.order_id FOR SHARE) x', lines);
-    FOREACH stmt IN ARRAY zava.rollup_upserts(zava.line_delta(lines)) LOOP
-        EXECUTE stmt;
-    END LOOP;
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM zava.merge_wanted();
+    END IF;
     RETURN NULL;
 END
 $$;
@@ -429,88 +481,54 @@ $$;
 CREATE FUNCTION zava.rollup_orders() RETURNS trigger
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 DECLARE
-    delta text;
-    stmt text;
-    stores uuid[];
-    days date[];
+    n bigint;
 BEGIN
     IF zava.rollups_paused() THEN  -- the demo loader rebuilds at the end
         RETURN NULL;
     END IF;
     IF TG_OP = 'INSERT' THEN
-        -- New orders add their customers to their days' sets.
-        INSERT INTO retail.daily_store_customers AS t (store_id, day, customers, customer_set)
-        SELECT n.store_id, n.order_date, count(DISTINCT c.customer_no), zava.customer_set(array_agg(c.customer_no))
-          FROM new_rows n JOIN zava.customer_numbers c ON c.customer_id = n.customer_id
-         WHERE n.status = 'completed'
-         GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (store_id, day) DO UPDATE SET
-            customer_set = zava.customer_set_union(t.customer_set, excluded.customer_set),
-            customers = zava.customer_set_union_count(ARRAY[t.customer_set, excluded.customer_set]);
-        INSERT INTO retail.monthly_store_customers AS t (store_id, month, customers, customer_set)
-        SELECT n.store_id, date_trunc('month', n.order_date)::date, count(DISTINCT c.customer_no), zava.customer_set(array_agg(c.customer_no))
-          FROM new_rows n JOIN zava.customer_numbers c ON c.customer_id = n.customer_id
-         WHERE n.status = 'completed'
-         GROUP BY 1, 2 ORDER BY 1, 2
-        ON CONFLICT (store_id, month) DO UPDATE SET
-            customer_set = zava.customer_set_union(t.customer_set, excluded.customer_set),
-            customers = zava.customer_set_union_count(ARRAY[t.customer_set, excluded.customer_set]);
-        delta := ($q$
-            SELECT store_id, order_date AS day, NULL::uuid AS category_id, NULL::uuid AS product_id, 1::bigint AS orders, 0::bigint AS units,
-                   0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost, customer_id
-              FROM new_rows WHERE status = 'completed'$q$);
+        INSERT INTO retail.sales_log (store_id, day, customer_id, orders, units, revenue, gross, discounts, cost)
+        SELECT store_id, order_date, customer_id, count(*), 0, 0, 0, 0, 0
+          FROM new_rows WHERE status = 'completed' GROUP BY 1, 2, 3;
     ELSIF TG_OP = 'DELETE' THEN
-        SELECT array_agg(store_id ORDER BY store_id, day), array_agg(day ORDER BY store_id, day) INTO stores, days
-          FROM (SELECT DISTINCT store_id, order_date AS day FROM old_rows WHERE status = 'completed') k;
         -- Lines cannot outlive their order (ON DELETE RESTRICT): only the count changes.
-        delta := ($q$
-            SELECT store_id, order_date AS day, NULL::uuid AS category_id, NULL::uuid AS product_id, -1::bigint AS orders, 0::bigint AS units,
-                   0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost, customer_id
-              FROM old_rows WHERE status = 'completed'$q$);
+        INSERT INTO retail.sales_log (store_id, day, customer_id, orders, units, revenue, gross, discounts, cost)
+        SELECT store_id, order_date, customer_id, -count(*), 0, 0, 0, 0, 0
+          FROM old_rows WHERE status = 'completed' GROUP BY 1, 2, 3;
     ELSE
-        -- The days an order left or joined (a changed status, day, store or customer).
-        SELECT array_agg(store_id ORDER BY store_id, day), array_agg(day ORDER BY store_id, day) INTO stores, days
-          FROM (SELECT o.store_id, o.order_date AS day
-                  FROM old_rows o JOIN new_rows n USING (order_id)
-                 WHERE o.status = 'completed'
-                   AND (o.status, o.order_date, o.store_id, o.customer_id) IS DISTINCT FROM (n.status, n.order_date, n.store_id, n.customer_id)
-                UNION
-                SELECT n.store_id, n.order_date
-                  FROM old_rows o JOIN new_rows n USING (order_id)
-                 WHERE n.status = 'completed'
-                   AND (o.status, o.order_date, o.store_id, o.customer_id) IS DISTINCT FROM (n.status, n.order_date, n.store_id, n.customer_id)) k;
         -- A changed status, business day, store or customer moves the whole
         -- order: take out what it counted for before, put in what it counts
-        -- for now.
-        delta := ($q$
-            WITH changed AS (
-                SELECT o.store_id AS old_store, o.order_date AS old_day, o.customer_id AS old_customer,
-                       o.status = 'completed' AS was,
-                       n.store_id AS new_store, n.order_date AS new_day, n.customer_id AS new_customer,
-                       n.status = 'completed' AS is_now, n.order_id
-                  FROM old_rows o JOIN new_rows n USING (order_id)
-                 WHERE (o.status, o.order_date, o.store_id, o.customer_id)
-                       IS DISTINCT FROM (n.status, n.order_date, n.store_id, n.customer_id)),
-            sides AS (
-                SELECT old_store AS store_id, old_day AS day, old_customer AS customer_id, order_id, -1 AS sign
-                  FROM changed WHERE was
-                UNION ALL
-                SELECT new_store, new_day, new_customer, order_id, 1 FROM changed WHERE is_now)
-            SELECT s.store_id, s.day, NULL::uuid AS category_id, NULL::uuid AS product_id, s.sign::bigint AS orders, 0::bigint AS units,
-                   0::numeric AS revenue, 0::numeric AS gross, 0::numeric AS discounts, 0::numeric AS cost, s.customer_id
-              FROM sides s
+        -- for now (its lines read as committed: a line being added holds
+        -- the order FOR SHARE, so this update waited for it).
+        INSERT INTO retail.sales_log (store_id, day, category_id, product_id, customer_id,
+                                      orders, units, revenue, gross, discounts, cost)
+        WITH changed AS (
+            SELECT o.store_id AS old_store, o.order_date AS old_day, o.customer_id AS old_customer,
+                   o.status = 'completed' AS was,
+                   n.store_id AS new_store, n.order_date AS new_day, n.customer_id AS new_customer,
+                   n.status = 'completed' AS is_now, n.order_id
+              FROM old_rows o JOIN new_rows n USING (order_id)
+             WHERE (o.status, o.order_date, o.store_id, o.customer_id)
+                   IS DISTINCT FROM (n.status, n.order_date, n.store_id, n.customer_id)),
+        sides AS (
+            SELECT old_store AS store_id, old_day AS day, old_customer AS customer_id, order_id, -1 AS sign
+              FROM changed WHERE was
             UNION ALL
-            SELECT s.store_id, s.day, p.category_id, l.product_id, 0, (s.sign * l.quantity)::bigint, s.sign * l.line_total,
-                   s.sign * l.quantity * l.unit_price, s.sign * l.discount_amount, s.sign * l.quantity * l.unit_cost, s.customer_id
-              FROM sides s
-              JOIN retail.order_items l ON l.order_id = s.order_id
-              JOIN retail.products p ON p.product_id = l.product_id$q$);
+            SELECT new_store, new_day, new_customer, order_id, 1 FROM changed WHERE is_now)
+        SELECT s.store_id, s.day, NULL::uuid, NULL::uuid, s.customer_id, sum(s.sign), 0, 0, 0, 0, 0
+          FROM sides s GROUP BY 1, 2, 5
+        UNION ALL
+        SELECT s.store_id, s.day, p.category_id, l.product_id, s.customer_id, 0, sum(s.sign * l.quantity),
+               sum(s.sign * l.line_total), sum(s.sign * l.quantity * l.unit_price), sum(s.sign * l.discount_amount),
+               sum(s.sign * l.quantity * l.unit_cost)
+          FROM sides s
+          JOIN retail.order_items l ON l.order_id = s.order_id
+          JOIN retail.products p ON p.product_id = l.product_id
+         GROUP BY 1, 2, 3, 4, 5;
     END IF;
-    FOREACH stmt IN ARRAY zava.rollup_upserts(delta) LOOP
-        EXECUTE stmt;
-    END LOOP;
-    IF stores IS NOT NULL THEN
-        PERFORM zava.recompute_customer_sets(stores, days);
+    GET DIAGNOSTICS n = ROW_COUNT;
+    IF n > 0 THEN
+        PERFORM zava.merge_wanted();
     END IF;
     RETURN NULL;
 END
@@ -543,6 +561,96 @@ CREATE TRIGGER rollup_truncate AFTER TRUNCATE ON retail.order_items
     FOR EACH STATEMENT EXECUTE FUNCTION zava.rollup_after_truncate();
 CREATE TRIGGER rollup_truncate AFTER TRUNCATE ON retail.orders
     FOR EACH STATEMENT EXECUTE FUNCTION zava.rollup_after_truncate();
+
+-- The merger's statement: deletes up to $1 committed log rows and adds them to
+-- the rollups (the upserts of zava.rollup_upserts, daily then monthly, each in
+-- key order) in one statement, returning how many rows it merged and the
+-- (store, day) pairs whose customers changed.
+CREATE FUNCTION zava.merge_statement() RETURNS text
+LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
+    SELECT 'WITH batch AS (DELETE FROM retail.sales_log WHERE ctid = ANY (ARRAY(SELECT ctid FROM retail.sales_log LIMIT $1))'
+           || ' RETURNING store_id, day, category_id, product_id, orders, units, revenue, gross, discounts, cost, customer_id)'
+           || string_agg(format(', u%s AS (%s RETURNING 1)', u.n, u.stmt), '' ORDER BY u.n)
+           || ' SELECT (SELECT count(*) FROM batch),'
+           || ' (SELECT array_agg(k.store_id ORDER BY k.store_id, k.day) FROM (SELECT DISTINCT store_id, day FROM batch WHERE orders <> 0) k),'
+           || ' (SELECT array_agg(k.day ORDER BY k.store_id, k.day) FROM (SELECT DISTINCT store_id, day FROM batch WHERE orders <> 0) k)'
+      FROM unnest(zava.rollup_upserts('SELECT * FROM batch')) WITH ORDINALITY AS u(stmt, n)
+$$;
+
+-- Folds up to `batch` committed log rows into the rollups, customer sets and
+-- packs, deletes them, and recomputes the customer sets of the days whose
+-- customers changed — all in the caller's transaction, so a crash or an error
+-- leaves the rows in the log and the rollups as they were. One merger at a
+-- time: a second waits for the first to commit. Returns the rows merged.
+-- Administrators (and the merger worker) only.
+CREATE FUNCTION zava.merge_log(batch integer DEFAULT 20000) RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    merged bigint;
+    stores uuid[];
+    days date[];
+BEGIN
+    IF batch IS NULL OR batch < 1 THEN
+        RAISE EXCEPTION 'batch must be a positive number of log rows, not %', coalesce(batch::text, 'NULL')
+            USING ERRCODE = 'invalid_parameter_value';
+    END IF;
+    PERFORM pg_advisory_xact_lock('retail.sales_log'::regclass::oid::bigint);
+    EXECUTE zava.merge_statement() USING batch INTO merged, stores, days;
+    IF stores IS NOT NULL THEN
+        PERFORM zava.recompute_customer_sets(stores, days);
+    END IF;
+    IF merged > 0 THEN
+        UPDATE zava.merge_progress
+           SET last_merge = clock_timestamp(), merged_rows = merged_rows + merged, batches = batches + 1;
+    END IF;
+    RETURN merged;
+END
+$$;
+
+-- Merges the whole log now, in the caller's transaction (tests, administrators,
+-- a database whose merger is not running). Returns the rows merged.
+CREATE FUNCTION zava.merge_now() RETURNS bigint
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    total bigint := 0;
+    n bigint;
+BEGIN
+    LOOP
+        n := zava.merge_log(20000);
+        total := total + n;
+        EXIT WHEN n = 0;
+    END LOOP;
+    RETURN total;
+END
+$$;
+
+-- The merger's progress (administrators): the rows waiting, the oldest
+-- waiting write (its transaction's start), the last merge, and whether a
+-- merger worker is running for this database now.
+CREATE VIEW zava.merge_status AS
+    SELECT (SELECT count(*) FROM retail.sales_log) AS backlog_rows,
+           (SELECT min(logged_at) FROM retail.sales_log) AS oldest_unmerged,
+           p.last_merge, p.merged_rows, p.batches,
+           EXISTS (SELECT FROM pg_catalog.pg_stat_activity a
+                    WHERE a.backend_type = 'zava merger' AND a.datid = (SELECT oid FROM pg_catalog.pg_database
+                                                                          WHERE datname = pg_catalog.current_database())) AS worker_running
+      FROM zava.merge_progress p;
+
+-- The log rows as the analytics read them next to each rollup (same columns;
+-- the caller's RLS applies: security_invoker). zava.period_rows in
+-- analytics.rs adds these to the monthly and daily rows of a period.
+CREATE VIEW zava.pending_store_sales WITH (security_invoker = true) AS
+    SELECT store_id, day, orders, units, revenue, gross, discounts, cost FROM retail.sales_log;
+CREATE VIEW zava.pending_category_sales WITH (security_invoker = true) AS
+    SELECT store_id, day, category_id, units, revenue, gross, discounts, cost FROM retail.sales_log
+     WHERE category_id IS NOT NULL;
+CREATE VIEW zava.pending_product_sales WITH (security_invoker = true) AS
+    SELECT store_id, day, product_id, units, revenue, cost FROM retail.sales_log WHERE product_id IS NOT NULL;
+CREATE VIEW zava.pending_chain_product_sales WITH (security_invoker = true) AS
+    SELECT day, product_id, units, revenue, cost FROM retail.sales_log WHERE product_id IS NOT NULL;
+CREATE VIEW zava.pending_store_buyers WITH (security_invoker = true) AS
+    SELECT store_id, day, zava.buyers(array_agg(customer_id), array_agg(orders), array_agg((revenue * 100)::bigint)) AS buyers
+      FROM retail.sales_log GROUP BY 1, 2;
 
 -- The rollups as plain SQL over raw rows would compute them (non-zero rows).
 -- Rows per store, day and product (orders as rows with no product).
@@ -586,7 +694,83 @@ $$;
 -- Administrators only (it must see every store).
 CREATE FUNCTION zava.verify_rollups() RETURNS jsonb
 LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
-    WITH raw AS (SELECT * FROM zava.rollups_from_raw_rows()),
+    -- What the rollups hold once the log is merged (0.10.0): the merged rows
+    -- plus the log's, by the same keys; the customer sets of days with
+    -- unmerged order changes from their customer sales (and their months from
+    -- their days), as zava.customer_sets_between reads them.
+    WITH pend AS (SELECT l.*, date_trunc('month', l.day)::date AS month FROM retail.sales_log l),
+    eff_daily_store_sales AS (
+        SELECT store_id, day, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue, sum(gross) AS gross,
+               sum(discounts) AS discounts, sum(cost) AS cost
+          FROM (SELECT store_id, day, orders, units, revenue, gross, discounts, cost FROM retail.daily_store_sales
+                UNION ALL SELECT store_id, day, orders, units, revenue, gross, discounts, cost FROM pend) x GROUP BY 1, 2),
+    eff_monthly_store_sales AS (
+        SELECT store_id, month, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue, sum(gross) AS gross,
+               sum(discounts) AS discounts, sum(cost) AS cost
+          FROM (SELECT store_id, month, orders, units, revenue, gross, discounts, cost FROM retail.monthly_store_sales
+                UNION ALL SELECT store_id, month, orders, units, revenue, gross, discounts, cost FROM pend) x GROUP BY 1, 2),
+    eff_daily_category_sales AS (
+        SELECT store_id, day, category_id, sum(units) AS units, sum(revenue) AS revenue, sum(gross) AS gross,
+               sum(discounts) AS discounts, sum(cost) AS cost
+          FROM (SELECT store_id, day, category_id, units, revenue, gross, discounts, cost FROM retail.daily_category_sales
+                UNION ALL SELECT store_id, day, category_id, units, revenue, gross, discounts, cost FROM pend
+                           WHERE category_id IS NOT NULL) x GROUP BY 1, 2, 3),
+    eff_monthly_category_sales AS (
+        SELECT store_id, month, category_id, sum(units) AS units, sum(revenue) AS revenue, sum(gross) AS gross,
+               sum(discounts) AS discounts, sum(cost) AS cost
+          FROM (SELECT store_id, month, category_id, units, revenue, gross, discounts, cost FROM retail.monthly_category_sales
+                UNION ALL SELECT store_id, month, category_id, units, revenue, gross, discounts, cost FROM pend
+                           WHERE category_id IS NOT NULL) x GROUP BY 1, 2, 3),
+    eff_daily_product_sales AS (
+        SELECT store_id, day, product_id, sum(units) AS units, sum(revenue) AS revenue, sum(cost) AS cost
+          FROM (SELECT store_id, day, product_id, units, revenue, cost FROM retail.daily_product_sales
+                UNION ALL SELECT store_id, day, product_id, units, revenue, cost FROM pend WHERE product_id IS NOT NULL) x
+         GROUP BY 1, 2, 3),
+    eff_monthly_product_sales AS (
+        SELECT store_id, month, product_id, sum(units) AS units, sum(revenue) AS revenue, sum(cost) AS cost
+          FROM (SELECT store_id, month, product_id, units, revenue, cost FROM retail.monthly_product_sales
+                UNION ALL SELECT store_id, month, product_id, units, revenue, cost FROM pend WHERE product_id IS NOT NULL) x
+         GROUP BY 1, 2, 3),
+    eff_daily_chain_product_sales AS (
+        SELECT day, product_id, sum(units) AS units, sum(revenue) AS revenue, sum(cost) AS cost
+          FROM (SELECT day, product_id, units, revenue, cost FROM retail.daily_chain_product_sales
+                UNION ALL SELECT day, product_id, units, revenue, cost FROM pend WHERE product_id IS NOT NULL) x
+         GROUP BY 1, 2),
+    eff_monthly_chain_product_sales AS (
+        SELECT month, product_id, sum(units) AS units, sum(revenue) AS revenue, sum(cost) AS cost
+          FROM (SELECT month, product_id, units, revenue, cost FROM retail.monthly_chain_product_sales
+                UNION ALL SELECT month, product_id, units, revenue, cost FROM pend WHERE product_id IS NOT NULL) x
+         GROUP BY 1, 2),
+    eff_daily_customer_sales AS (
+        SELECT store_id, day, customer_id, sum(orders) AS orders, sum(spend) AS spend
+          FROM (SELECT store_id, day, customer_id, orders, spend FROM retail.daily_customer_sales
+                UNION ALL SELECT store_id, day, customer_id, orders, revenue FROM pend) x GROUP BY 1, 2, 3),
+    eff_monthly_customer_sales AS (
+        SELECT store_id, month, customer_id, sum(orders) AS orders, sum(spend) AS spend
+          FROM (SELECT store_id, month, customer_id, orders, spend FROM retail.monthly_customer_sales
+                UNION ALL SELECT store_id, month, customer_id, orders, revenue FROM pend) x GROUP BY 1, 2, 3),
+    touched AS (SELECT DISTINCT store_id, day, month FROM pend WHERE orders <> 0),
+    eff_daily_store_customers AS (
+        SELECT c.store_id, c.day, c.customers, c.customer_set FROM retail.daily_store_customers c
+         WHERE NOT EXISTS (SELECT FROM touched t WHERE t.store_id = c.store_id AND t.day = c.day)
+        UNION ALL
+        SELECT t.store_id, t.day, count(n.customer_no)::integer,
+               zava.customer_set(coalesce(array_agg(n.customer_no) FILTER (WHERE n.customer_no IS NOT NULL), '{}'))
+          FROM touched t
+          LEFT JOIN eff_daily_customer_sales s ON s.store_id = t.store_id AND s.day = t.day AND s.orders > 0
+          LEFT JOIN zava.customer_numbers n ON n.customer_id = s.customer_id
+         GROUP BY t.store_id, t.day),
+    eff_monthly_store_customers AS (
+        SELECT c.store_id, c.month, c.customers, c.customer_set FROM retail.monthly_store_customers c
+         WHERE NOT EXISTS (SELECT FROM touched t WHERE t.store_id = c.store_id AND t.month = c.month)
+        UNION ALL
+        SELECT m.store_id, m.month, zava.customer_set_union_count(ARRAY[m.s]), m.s
+          FROM (SELECT k.store_id, k.month, zava.customer_set_union_all(array_agg(d.customer_set)) AS s
+                  FROM (SELECT DISTINCT store_id, month FROM touched) k
+                  LEFT JOIN eff_daily_store_customers d
+                    ON d.store_id = k.store_id AND d.day >= k.month AND d.day < (k.month + interval '1 month')::date
+                 GROUP BY 1, 2) m),
+    raw AS (SELECT * FROM zava.rollups_from_raw_rows()),
     raw_store AS (
         SELECT store_id, day, sum(orders) AS orders, sum(units) AS units, sum(revenue) AS revenue,
                sum(gross) AS gross, sum(discounts) AS discounts, sum(cost) AS cost
@@ -600,7 +784,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT coalesce(r.store_id, t.store_id) AS store_id, coalesce(r.day, t.day) AS day, NULL::uuid AS category_id,
                to_jsonb(t) - 'store_id' - 'day' AS rollup, to_jsonb(r) - 'store_id' - 'day' AS raw
           FROM raw_store r
-          FULL JOIN (SELECT * FROM retail.daily_store_sales
+          FULL JOIN (SELECT * FROM eff_daily_store_sales
                       WHERE (orders, units, revenue, gross, discounts, cost) <> (0, 0, 0, 0, 0, 0)) t
             ON t.store_id = r.store_id AND t.day = r.day
          WHERE (t.orders, t.units, t.revenue, t.gross, t.discounts, t.cost)
@@ -609,7 +793,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT coalesce(r.store_id, t.store_id), coalesce(r.day, t.day), coalesce(r.category_id, t.category_id),
                to_jsonb(t) - 'store_id' - 'day' - 'category_id', to_jsonb(r) - 'store_id' - 'day' - 'category_id'
           FROM raw_cat r
-          FULL JOIN (SELECT * FROM retail.daily_category_sales
+          FULL JOIN (SELECT * FROM eff_daily_category_sales
                       WHERE (units, revenue, gross, discounts, cost) <> (0, 0, 0, 0, 0)) t
             ON t.store_id = r.store_id AND t.day = r.day AND t.category_id = r.category_id
          WHERE (t.units, t.revenue, t.gross, t.discounts, t.cost)
@@ -619,7 +803,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                to_jsonb(t) - 'store_id' - 'day' - 'product_id',
                jsonb_build_object('units', r.units, 'revenue', r.revenue, 'cost', r.cost)
           FROM raw_product r
-          FULL JOIN (SELECT * FROM retail.daily_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
+          FULL JOIN (SELECT * FROM eff_daily_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
             ON t.store_id = r.store_id AND t.day = r.day AND t.product_id = r.product_id
          WHERE (t.units, t.revenue, t.cost) IS DISTINCT FROM (r.units, r.revenue, r.cost)),
     raw_customers AS (SELECT * FROM zava.customer_sets_from_raw_rows()),
@@ -628,7 +812,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                jsonb_build_object('customers', t.customers, 'members', zava.customer_set_members(t.customer_set)),
                jsonb_build_object('customers', r.customers, 'members', zava.customer_set_members(r.customer_set))
           FROM raw_customers r
-          FULL JOIN (SELECT * FROM retail.daily_store_customers WHERE customers <> 0 OR customer_set <> zava.customer_set('{}')) t
+          FULL JOIN (SELECT * FROM eff_daily_store_customers WHERE customers <> 0 OR customer_set <> zava.customer_set('{}')) t
             ON t.store_id = r.store_id AND t.day = r.day
          WHERE (t.customers, t.customer_set) IS DISTINCT FROM (r.customers, r.customer_set)),
     raw_customer_sales AS (SELECT * FROM zava.customer_sales_from_raw_rows()),
@@ -641,7 +825,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT coalesce(r.store_id, t.store_id), coalesce(r.day, t.day), coalesce(r.customer_id, t.customer_id),
                jsonb_build_object('orders', t.orders, 'spend', t.spend), jsonb_build_object('orders', r.orders, 'spend', r.spend)
           FROM raw_customer_sales r
-          FULL JOIN (SELECT * FROM retail.daily_customer_sales WHERE (orders, spend) <> (0, 0)) t
+          FULL JOIN (SELECT * FROM eff_daily_customer_sales WHERE (orders, spend) <> (0, 0)) t
             ON t.store_id = r.store_id AND t.day = r.day AND t.customer_id = r.customer_id
          WHERE (t.orders, t.spend) IS DISTINCT FROM (r.orders, r.spend)),
     -- The monthly rollups: each month's rows against the raw rows of its days
@@ -673,21 +857,21 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT 'store' AS rollup, store_id, month, NULL::uuid AS key,
                jsonb_build_object('orders', orders, 'units', units, 'revenue', revenue, 'gross', gross,
                                   'discounts', discounts, 'cost', cost) AS v
-          FROM retail.monthly_store_sales WHERE (orders, units, revenue, gross, discounts, cost) <> (0, 0, 0, 0, 0, 0)
+          FROM eff_monthly_store_sales WHERE (orders, units, revenue, gross, discounts, cost) <> (0, 0, 0, 0, 0, 0)
         UNION ALL
         SELECT 'category', store_id, month, category_id,
                jsonb_build_object('units', units, 'revenue', revenue, 'gross', gross, 'discounts', discounts, 'cost', cost)
-          FROM retail.monthly_category_sales WHERE (units, revenue, gross, discounts, cost) <> (0, 0, 0, 0, 0)
+          FROM eff_monthly_category_sales WHERE (units, revenue, gross, discounts, cost) <> (0, 0, 0, 0, 0)
         UNION ALL
         SELECT 'product', store_id, month, product_id, jsonb_build_object('units', units, 'revenue', revenue, 'cost', cost)
-          FROM retail.monthly_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)
+          FROM eff_monthly_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)
         UNION ALL
         SELECT 'customers', store_id, month, NULL::uuid,
                jsonb_build_object('customers', customers, 'set_md5', md5(customer_set))
-          FROM retail.monthly_store_customers WHERE customers <> 0 OR customer_set <> zava.customer_set('{}')
+          FROM eff_monthly_store_customers WHERE customers <> 0 OR customer_set <> zava.customer_set('{}')
         UNION ALL
         SELECT 'customer', store_id, month, customer_id, jsonb_build_object('orders', orders, 'spend', spend)
-          FROM retail.monthly_customer_sales WHERE (orders, spend) <> (0, 0)),
+          FROM eff_monthly_customer_sales WHERE (orders, spend) <> (0, 0)),
     month_diff AS (
         SELECT coalesce(r.store_id, t.store_id), coalesce(r.month, t.month), coalesce(r.key, t.key),
                jsonb_build_object('monthly', coalesce(r.rollup, t.rollup)) || coalesce(t.v, 'null'), r.v
@@ -705,7 +889,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                jsonb_build_object('chain', 'daily', 'units', t.units, 'revenue', t.revenue, 'cost', t.cost),
                jsonb_build_object('units', r.units, 'revenue', r.revenue, 'cost', r.cost)
           FROM raw_chain r
-          FULL JOIN (SELECT * FROM retail.daily_chain_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
+          FULL JOIN (SELECT * FROM eff_daily_chain_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
             ON t.day = r.day AND t.product_id = r.product_id
          WHERE (t.units, t.revenue, t.cost) IS DISTINCT FROM (r.units, r.revenue, r.cost)
         UNION ALL
@@ -715,7 +899,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
           FROM (SELECT date_trunc('month', day)::date AS month, product_id, sum(units) AS units,
                        sum(revenue) AS revenue, sum(cost) AS cost
                   FROM raw_chain GROUP BY 1, 2) r
-          FULL JOIN (SELECT * FROM retail.monthly_chain_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
+          FULL JOIN (SELECT * FROM eff_monthly_chain_product_sales WHERE (units, revenue, cost) <> (0, 0, 0)) t
             ON t.month = r.month AND t.product_id = r.product_id
          WHERE (t.units, t.revenue, t.cost) IS DISTINCT FROM (r.units, r.revenue, r.cost)),
     -- The packed buyers against the raw customer sales, by day and by month.
@@ -726,11 +910,17 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
         SELECT 'monthly', store_id, month, customer_id, orders, spend
           FROM raw_customer_months WHERE (orders, spend) <> (0, 0)),
     packed_buyers AS (
-        SELECT 'daily' AS grain, b.store_id, b.day AS k, m.customer_id, m.orders, m.spend
-          FROM retail.daily_store_buyers b, zava.buyers_members(b.buyers) m
-        UNION ALL
-        SELECT 'monthly', b.store_id, b.month, m.customer_id, m.orders, m.spend
-          FROM retail.monthly_store_buyers b, zava.buyers_members(b.buyers) m),
+        SELECT grain, store_id, k, customer_id, sum(orders) AS orders, sum(spend) AS spend
+          FROM (SELECT 'daily' AS grain, b.store_id, b.day AS k, m.customer_id, m.orders, m.spend
+                  FROM retail.daily_store_buyers b, zava.buyers_members(b.buyers) m
+                UNION ALL
+                SELECT 'monthly', b.store_id, b.month, m.customer_id, m.orders, m.spend
+                  FROM retail.monthly_store_buyers b, zava.buyers_members(b.buyers) m
+                UNION ALL
+                SELECT 'daily', store_id, day, customer_id, orders, revenue FROM pend
+                UNION ALL
+                SELECT 'monthly', store_id, month, customer_id, orders, revenue FROM pend) x
+         GROUP BY 1, 2, 3, 4 HAVING (sum(orders), sum(spend)) <> (0, 0)),
     buyers_diff AS (
         SELECT coalesce(r.store_id, t.store_id), coalesce(r.k, t.k), coalesce(r.customer_id, t.customer_id),
                jsonb_build_object('buyers', coalesce(r.grain, t.grain), 'orders', t.orders, 'spend', t.spend),
@@ -757,9 +947,14 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
 $$;
 
 -- Rebuilds every rollup from raw rows. Administrators only.
+-- The log is locked first (writers wait until the rebuild commits) and
+-- emptied: every committed change is in the raw rows it reads, and a write
+-- still in progress logs after the rebuild and is merged as usual.
 CREATE FUNCTION zava.rebuild_rollups() RETURNS void
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
 BEGIN
+    LOCK TABLE retail.sales_log IN EXCLUSIVE MODE;
+    DELETE FROM retail.sales_log;
     DELETE FROM retail.daily_store_sales;
     DELETE FROM retail.daily_category_sales;
     DELETE FROM retail.daily_product_sales;
@@ -825,6 +1020,16 @@ END
 $$;
 
 REVOKE EXECUTE ON FUNCTION zava.verify_rollups() FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION zava.merge_log(integer), zava.merge_now(), zava.merge_statement(), zava.merge_wanted() FROM PUBLIC;
+REVOKE ALL ON zava.merge_status, zava.merge_progress FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zava.merge_log(integer), zava.merge_now(), zava.merge_statement(), zava.merge_wanted() TO zava_admin;
+GRANT SELECT ON zava.merge_status TO zava_admin;
+GRANT SELECT, UPDATE ON zava.merge_progress TO zava_admin;
+GRANT SELECT, INSERT, UPDATE, DELETE ON retail.sales_log TO zava_admin;
+-- The analytics read the log through these next to the rollups (the caller's
+-- RLS and column privileges on retail.sales_log apply).
+GRANT SELECT ON zava.pending_store_sales, zava.pending_category_sales, zava.pending_product_sales,
+    zava.pending_chain_product_sales, zava.pending_store_buyers TO zava_reader, zava_admin;
 REVOKE EXECUTE ON FUNCTION zava.rebuild_rollups() FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION zava.recompute_customer_sets(uuid[], date[]) FROM PUBLIC;
 REVOKE EXECUTE ON FUNCTION zava.keep_customer_no() FROM PUBLIC;

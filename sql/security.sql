@@ -14,7 +14,7 @@ BEGIN
     FOREACH t IN ARRAY ARRAY['orders', 'order_items', 'inventory', 'daily_store_sales', 'daily_category_sales', 'daily_product_sales',
                              'daily_store_customers', 'monthly_store_sales', 'monthly_category_sales', 'monthly_product_sales',
                              'monthly_store_customers', 'daily_customer_sales', 'monthly_customer_sales',
-                             'daily_store_buyers', 'monthly_store_buyers'] LOOP
+                             'daily_store_buyers', 'monthly_store_buyers', 'sales_log'] LOOP
         EXECUTE format('ALTER TABLE retail.%I ENABLE ROW LEVEL SECURITY', t);
         EXECUTE format('ALTER TABLE retail.%I FORCE ROW LEVEL SECURITY', t);
         EXECUTE format('CREATE POLICY tenant_read ON retail.%I FOR SELECT TO PUBLIC

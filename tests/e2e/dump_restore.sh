@@ -44,8 +44,10 @@ expect_eq "head_office still sees all 8 stores" \
     "$(q "${DP}" head_office zava -c "SELECT count(DISTINCT store_id) FROM retail.orders")" "8"
 expect_eq "a role without a principal still sees no tenant rows" \
     "$(q "${DP}" visitor zava -c "SELECT (SELECT count(*) FROM retail.orders) + (SELECT count(*) FROM retail.customers) + (SELECT count(*) FROM retail.inventory)")" "0"
-expect_eq "RLS is still forced with the same policies" \
-    "$(q "${DP}" postgres zava -c "SELECT count(*) FILTER (WHERE relforcerowsecurity) || '/' || (SELECT count(*) FROM pg_policies WHERE schemaname = 'retail') FROM pg_class WHERE relnamespace = 'retail'::regnamespace AND relkind = 'r'")" "18/36"
+RLS_SQL="SELECT count(*) FILTER (WHERE relforcerowsecurity) || '/' || (SELECT count(*) FROM pg_policies WHERE schemaname = 'retail') FROM pg_class WHERE relnamespace = 'retail'::regnamespace AND relkind = 'r'"
+expect_eq "RLS is still forced with the same policies (19 tables, 38 policies in 0.10.0)" \
+    "$(q "${DP}" postgres zava -c "${RLS_SQL}")" "$(q "${SP}" postgres zava -c "${RLS_SQL}")"
+expect_eq "and those are every tenant table's" "$(q "${SP}" postgres zava -c "${RLS_SQL}")" "19/38"
 expect_eq "the gateway may still assert, and only it" \
     "$(q "${DP}" postgres zava -c "SELECT string_agg(rolname, ',' ORDER BY rolname) FROM pg_roles WHERE NOT rolsuper AND has_function_privilege(oid, 'zava.assert_principal(uuid)', 'EXECUTE')")" "zava_gateway,zava_mcp"
 expect_eq "rollups were rebuilt from the restored rows (not dumped, recomputed by the triggers)" \

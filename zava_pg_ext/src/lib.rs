@@ -32,6 +32,7 @@ mod embed;
 mod errors;
 mod identity;
 mod memory;
+mod merger;
 mod query_gate;
 mod rollups;
 mod session_guard;
@@ -47,6 +48,7 @@ pgrx::extension_sql_file!(
     requires = [
         "schema",
         rollups::rollups_paused,
+        merger::merge_wanted,
         rollups::customer_set,
         rollups::customer_set_union,
         rollups::customer_set_union_count,
@@ -87,6 +89,7 @@ pub extern "C-unwind" fn _PG_init() {
     identity::init();
     embed::init();
     session_guard::init();
+    merger::init();
 }
 
 #[cfg(any(test, feature = "pg_test"))]

@@ -206,7 +206,8 @@ mod tests {
                 "monthly_store_customers",
                 "monthly_store_sales",
                 "order_items",
-                "orders"
+                "orders",
+                "sales_log"
             ]
         );
     }
@@ -239,6 +240,29 @@ mod tests {
         assert_eq!(one::<i64>(&format!("SELECT count(*) FROM retail.inventory WHERE store_id <> '{SEATTLE}'")), 0);
         assert_eq!(one::<String>("SELECT zava.get_current_user_store()::text"), SEATTLE);
         assert_eq!(one::<String>("SELECT zava.whoami()->>'source'"), "asserted");
+    }
+
+    /// The change log (0.10.0) under RLS, with no merger (none runs here):
+    /// every store's unmerged changes are in it, a store manager reads its
+    /// own store's rows only, and its answer already counts them exactly.
+    #[pg_test]
+    fn a_store_manager_reads_only_its_own_unmerged_changes() {
+        load_small();
+        assert_eq!(one::<i64>("SELECT count(*) FROM retail.sales_log"), 0);
+        Spi::run("UPDATE retail.orders SET status = 'refunded' WHERE order_id IN (SELECT DISTINCT ON (store_id) order_id FROM retail.orders WHERE status = 'completed' ORDER BY store_id, order_id)").unwrap();
+        assert!(one::<i64>("SELECT count(DISTINCT store_id) FROM retail.sales_log") > 1);
+        assert!(one::<i64>(&format!("SELECT count(*) FROM retail.sales_log WHERE store_id = '{SEATTLE}'")) > 0);
+        let raw = one::<i64>(&format!(
+            "SELECT count(*) FROM retail.orders WHERE store_id = '{SEATTLE}' AND status = 'completed'"
+        ));
+        Spi::run(&format!("SELECT zava.assert_principal('{SEATTLE_MANAGER}')")).unwrap();
+        Spi::run("SET LOCAL ROLE zava_agent").unwrap();
+        assert_eq!(one::<i64>(&format!("SELECT count(*) FROM retail.sales_log WHERE store_id <> '{SEATTLE}'")), 0);
+        assert!(one::<i64>("SELECT count(*) FROM retail.sales_log") > 0);
+        assert_eq!(
+            one::<i64>("SELECT (zava.store_performance(NULL, '2000-01-01..2030-12-31')->'current'->>'orders')::int8"),
+            raw
+        );
     }
 
     #[pg_test]

@@ -1,8 +1,56 @@
 -- Daily rollups stay equal to a plain-SQL computation over raw rows after
 -- every kind of change (zava.verify_rollups compares them), and RLS applies.
 SET client_min_messages = warning;
-\set verify 'SELECT v->>''ok'' AS exact, v->>''differences'' AS differences FROM zava.verify_rollups() v;'
+-- :verify checks the rollups with the unmerged change log, merges it
+-- (zava.merge_now; the merger worker may have merged some already) and checks
+-- the merged rollups alone.
+\set verify 'SELECT v->>''ok'' AS exact, v->>''differences'' AS differences FROM zava.verify_rollups() v; SELECT zava.merge_now() >= 0 AS merged; SELECT v->>''ok'' AS exact_merged, v->>''differences'' AS differences FROM zava.verify_rollups() v;'
 :verify
+-- a checkout only appends to the log (0.10.0); before any merge, inside the
+-- writer's own transaction (no merger can see its rows), every answer already
+-- counts it, exactly
+BEGIN;
+SELECT count(*) AS log_rows_before FROM retail.sales_log;
+CREATE TEMP TABLE before_checkout AS
+SELECT zava.period_figures(ARRAY(SELECT store_id FROM retail.stores), DATE '2024-05-01', DATE '2024-06-01') AS perf,
+       (SELECT sum(revenue) FROM zava.store_sales_between(ARRAY(SELECT store_id FROM retail.stores), DATE '2024-05-01', DATE '2024-06-01')) AS revenue;
+INSERT INTO retail.orders (store_id, order_id, customer_id, ordered_at, status)
+SELECT (SELECT store_id FROM retail.stores ORDER BY store_id LIMIT 1), '00000000-0000-4000-8000-00000000c0de',
+       (SELECT customer_id FROM retail.customers ORDER BY customer_id DESC LIMIT 1),
+       timestamptz '2024-05-20 12:00 America/Los_Angeles', 'completed';
+INSERT INTO retail.order_items (store_id, order_item_id, order_id, product_id, quantity, unit_price, line_total, unit_cost)
+SELECT o.store_id, gen_random_uuid(), o.order_id, p.product_id, 2, p.base_price, 2 * p.base_price, p.cost
+  FROM retail.orders o CROSS JOIN LATERAL (SELECT * FROM retail.products ORDER BY sku LIMIT 3) p
+ WHERE o.order_id = '00000000-0000-4000-8000-00000000c0de';
+SELECT count(*) AS log_rows_after, sum(orders) AS orders, sum(units) AS units FROM retail.sales_log;
+SELECT (b.perf->>'orders')::int + 1 = (zava.period_figures(ARRAY(SELECT store_id FROM retail.stores), DATE '2024-05-01', DATE '2024-06-01')->>'orders')::int AS one_more_order,
+       (SELECT sum(revenue) FROM zava.store_sales_between(ARRAY(SELECT store_id FROM retail.stores), DATE '2024-05-01', DATE '2024-06-01')) - b.revenue
+     = (SELECT sum(line_total) FROM retail.order_items WHERE order_id = '00000000-0000-4000-8000-00000000c0de') AS its_revenue,
+       (SELECT zava.unique_customers_between(ARRAY(SELECT store_id FROM retail.stores), DATE '2024-05-01', DATE '2024-06-01'))
+     = (SELECT count(DISTINCT customer_id) FROM retail.orders
+         WHERE status = 'completed' AND order_date >= DATE '2024-05-01' AND order_date < DATE '2024-06-01') AS customers_exact
+  FROM before_checkout b;
+SELECT v->>'ok' AS exact_before_merge, v->>'differences' AS differences FROM zava.verify_rollups() v;
+-- the order cancelled before any merge: out of the answers (and of the customer sets) at once
+UPDATE retail.orders SET status = 'cancelled' WHERE order_id = '00000000-0000-4000-8000-00000000c0de';
+SELECT (b.perf->>'orders') = (zava.period_figures(ARRAY(SELECT store_id FROM retail.stores), DATE '2024-05-01', DATE '2024-06-01')->>'orders') AS order_gone,
+       (SELECT zava.unique_customers_between(ARRAY(SELECT store_id FROM retail.stores), DATE '2024-05-01', DATE '2024-06-01'))
+     = (SELECT count(DISTINCT customer_id) FROM retail.orders
+         WHERE status = 'completed' AND order_date >= DATE '2024-05-01' AND order_date < DATE '2024-06-01') AS customers_exact
+  FROM before_checkout b;
+SELECT v->>'ok' AS exact_before_merge, v->>'differences' AS differences FROM zava.verify_rollups() v;
+UPDATE retail.orders SET status = 'completed' WHERE order_id = '00000000-0000-4000-8000-00000000c0de';
+COMMIT;
+:verify
+SELECT backlog_rows, merged_rows > 0 AS merged_some, batches > 0 AS batches_counted, last_merge IS NOT NULL AS merged_at
+  FROM zava.merge_status;
+-- the merger's batch must be positive
+\set VERBOSITY terse
+SELECT zava.merge_log(0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.merge_log(NULL);
+\echo :LAST_ERROR_SQLSTATE
+\set VERBOSITY default
 -- status rules: only completed orders count
 UPDATE retail.orders SET status = 'refunded' WHERE order_id IN (SELECT order_id FROM retail.orders WHERE status = 'completed' ORDER BY order_id LIMIT 40);
 :verify
@@ -195,6 +243,18 @@ SELECT count(DISTINCT store_id) AS customer_sales_stores, (SELECT count(DISTINCT
 SELECT count(DISTINCT store_id) AS buyers_stores, (SELECT count(DISTINCT store_id) FROM retail.monthly_store_buyers) AS monthly_buyers_stores
   FROM retail.daily_store_buyers;
 SELECT zava.verify_rollups();
+\echo :LAST_ERROR_SQLSTATE
+-- the change log: its own store's rows, never its size, its merger or its heap
+INSERT INTO retail.sales_log (store_id, day, customer_id, orders, units, revenue, gross, discounts, cost)
+VALUES ((SELECT store_id FROM retail.stores WHERE city = 'Seattle'), DATE '2024-05-01', gen_random_uuid(), 1000, 0, 0, 0, 0, 0);
+\echo :LAST_ERROR_SQLSTATE
+SELECT ctid FROM retail.sales_log LIMIT 1;
+\echo :LAST_ERROR_SQLSTATE
+SELECT * FROM zava.merge_status;
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.merge_now();
+\echo :LAST_ERROR_SQLSTATE
+SELECT zava.merge_wanted();
 \echo :LAST_ERROR_SQLSTATE
 \c - visitor
 SELECT count(*) AS visible_to_nobody FROM retail.daily_store_sales;

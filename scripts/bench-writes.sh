@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# The checkout write path (issue 32; a section of `make bench`, or alone:
+# bash scripts/bench-writes.sh PORT DB). Prints numbers, asserts nothing.
+#
+# One transaction = 1 order + 3 lines (two INSERTs), written by the
+# administrator, with pgbench, in the same run against:
+#   plain   a copy of retail.orders/order_items (LIKE … INCLUDING ALL: same
+#           columns, defaults, checks and indexes; same foreign keys), no triggers;
+#   zava    retail.* with its rollup triggers (0.10.0: they append to the log).
+# Rows: c=1 (a random store), c=8 over 8 stores, c=8 and c=32 on one store;
+# orders/s, p50/p99 latency and the ratio. Then verify_rollups, a soak of 8
+# tills with the merger's backlog every 10 s and its drain, and
+# store_performance / top_products with a full merge interval's backlog
+# against an empty log.
+set -uo pipefail
+source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
+P="${1:?port}"; DB="${2:?database}"
+SECS="${ZAVA_BENCH_WRITE_SECONDS:-10}"; SOAK="${ZAVA_BENCH_SOAK_SECONDS:-300}"
+W="${ZAVA_ROOT}/target/bench-writes"; rm -rf "${W}"; mkdir -p "${W}"
+sql() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${P}/${DB}" -XqAt -v ON_ERROR_STOP=1 "$@"; }
+
+sql -c "ALTER SYSTEM RESET zava.merge_interval_ms" -c "SELECT pg_reload_conf()" >/dev/null  # a run cut short
+sql <<'SQL'
+SET client_min_messages = warning;
+DROP SCHEMA IF EXISTS bench CASCADE;
+CREATE SCHEMA bench;
+CREATE TABLE bench.orders (LIKE retail.orders INCLUDING ALL);
+ALTER TABLE bench.orders ADD FOREIGN KEY (store_id) REFERENCES retail.stores,
+                         ADD FOREIGN KEY (customer_id) REFERENCES retail.customers;
+CREATE TABLE bench.order_items (LIKE retail.order_items INCLUDING ALL);
+ALTER TABLE bench.order_items ADD FOREIGN KEY (store_id, order_id) REFERENCES bench.orders (store_id, order_id) ON DELETE RESTRICT,
+                              ADD FOREIGN KEY (product_id) REFERENCES retail.products;
+CREATE TABLE bench.stores AS SELECT row_number() OVER (ORDER BY store_id) - 1 AS n, store_id FROM retail.stores;
+CREATE TABLE bench.customers AS SELECT row_number() OVER (ORDER BY customer_id) - 1 AS n, customer_id FROM retail.customers;
+CREATE TABLE bench.products AS SELECT row_number() OVER (ORDER BY product_id) - 1 AS n, product_id, base_price, cost FROM retail.products;
+CREATE UNIQUE INDEX ON bench.stores (n); CREATE UNIQUE INDEX ON bench.customers (n); CREATE UNIQUE INDEX ON bench.products (n);
+ANALYZE bench.stores, bench.customers, bench.products;
+SQL
+stores="$(sql -c "SELECT count(*) FROM bench.stores")"
+customers="$(sql -c "SELECT count(*) FROM bench.customers")"
+products="$(sql -c "SELECT count(*) FROM bench.products")"
+# The same checkout for both schemas; STORE is the till's store: random, per
+# client (c=8 over 8 stores) or store 0 (one store).
+script() { # script SCHEMA STORE-EXPRESSION
+    cat <<SQL
+\\set s ${2}
+\\set c random(0, $(( customers - 1 )))
+\\set p random(0, $(( products - 4 )))
+BEGIN;
+INSERT INTO $1.orders (store_id, order_id, customer_id, ordered_at, status)
+SELECT (SELECT store_id FROM bench.stores WHERE n = :s), gen_random_uuid(), (SELECT customer_id FROM bench.customers WHERE n = :c),
+       timestamptz '2026-11-20 12:00 America/Los_Angeles', 'completed'
+RETURNING store_id, order_id \\gset
+INSERT INTO $1.order_items (store_id, order_item_id, order_id, product_id, quantity, unit_price, line_total, unit_cost)
+SELECT ':store_id'::uuid, gen_random_uuid(), ':order_id'::uuid, product_id, 1, base_price, base_price, cost
+  FROM bench.products WHERE n BETWEEN :p AND :p + 2;
+COMMIT;
+SQL
+}
+# run NAME SCHEMA CLIENTS STORE-EXPRESSION → "orders/s p50 p99" (ms)
+run() {
+    local name="$1" schema="$2" c="$3" store="$4" f="${W}/$1-$2-$3.sql"
+    script "${schema}" "${store}" > "${f}"
+    (cd "${W}" && "${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U postgres -n -c "${c}" -j "$(( c < 2 ? 1 : 2 ))" -T "${SECS}" \
+        --max-tries=10 --failures-detailed -l --log-prefix="${name}-${schema}-${c}" -f "${f}" "${DB}" > "${f}.out" 2>&1)
+    local tps fails
+    tps="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "${f}.out")"
+    fails="$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "${f}.out")"
+    cat "${W}/${name}-${schema}-${c}".* | awk '{print $3 / 1000}' | sort -n \
+        | awk -v tps="${tps}" -v fails="${fails:-0}" '{a[NR] = $1} END {printf "%.0f %.2f %.2f %s\n", tps, a[int(NR * 0.5)], a[int(NR * 0.99)], fails}'
+}
+echo "checkout = 1 order + 3 lines; ${SECS} s per row; plain copy vs retail.* (the log since 0.10.0)"
+printf '%-26s %22s %22s %8s %8s\n' "workload" "plain orders/s p50 p99" "zava orders/s p50 p99" "ratio" "p99 ×"
+for row in "c=1, random store|1|random(0, $(( stores - 1 )))" "c=8, 8 stores|8|:client_id % ${stores}" \
+           "c=8, one store|8|0" "c=32, one store|32|0"; do
+    IFS='|' read -r label c store <<< "${row}"
+    key="$(echo "${label}" | tr -c 'a-z0-9' '_')"
+    read -r pt pp50 pp99 pf <<< "$(run "${key}" bench "${c}" "${store}")"
+    read -r zt zp50 zp99 zf <<< "$(run "${key}" retail "${c}" "${store}")"
+    printf '%-26s %8s %6s %6s ms %8s %6s %6s ms %7.2f× %7.2f×   (failed: plain %s, zava %s)\n' "${label}" \
+        "${pt}" "${pp50}" "${pp99}" "${zt}" "${zp50}" "${zp99}" "$(awk "BEGIN {print ${zt} / ${pt}}")" \
+        "$(awk "BEGIN {print ${zp99} / ${pp99}}")" "${pf}" "${zf}"
+done
+deadlocks="$(grep -h 'deadlock' "${W}"/*.out | head -3)"
+echo "deadlocks or serialization failures: ${deadlocks:-none}"
+sql -c "SELECT zava.merge_now()" >/dev/null
+echo "verify_rollups after the writes: $(sql -c "SELECT (zava.verify_rollups())->>'differences'") differences"
+
+echo; echo "== 8 tills (8 stores) writing for ${SOAK} s: the merger's backlog every 10 s"
+script retail ":client_id % ${stores}" > "${W}/soak.sql"
+"${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U postgres -n -c 8 -j 2 -T "${SOAK}" --max-tries=10 \
+    -f "${W}/soak.sql" "${DB}" > "${W}/soak.out" 2>&1 &
+soak=$!
+for (( t = 10; t <= SOAK; t += 10 )); do
+    sleep 10
+    echo "  ${t} s: $(sql -c "SELECT backlog_rows || ' rows waiting, oldest ' || coalesce(round(extract(epoch FROM clock_timestamp() - oldest_unmerged)::numeric, 2)::text || ' s', '-') FROM zava.merge_status")"
+done
+wait "${soak}"
+echo "  soak: $(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "${W}/soak.out") orders/s"
+start=$(date +%s.%N)
+until [ "$(sql -c "SELECT backlog_rows FROM zava.merge_status")" = 0 ]; do sleep 0.05; done
+echo "  drained $(awk "BEGIN {printf \"%.2f\", $(date +%s.%N) - ${start}}") s after the load stopped"
+echo "  verify_rollups: $(sql -c "SELECT (zava.verify_rollups())->>'differences'") differences"
+
+echo; echo "== analytics with a full merge interval's backlog (c=8) against an empty log (head office)"
+interval="$(sql -c "SELECT setting FROM pg_settings WHERE name = 'zava.merge_interval_ms'")"
+per_read() { # per_read SQL → p50 ms over 25 calls in one session
+    printf 'SET zava.as_of_date = %s;\n%s\n' "'2026-11-23'" "$1" > "${W}/read.sql"
+    (cd "${W}" && rm -f rd.* 2>/dev/null; "${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U head_office -n -c 1 -t 25 \
+        -l --log-prefix=rd -f "${W}/read.sql" "${DB}" >/dev/null 2>&1)
+    cat "${W}"/rd.* | awk '{print $3 / 1000}' | sort -n | awk '{a[NR] = $1} END {printf "%.2f", a[int(NR * 0.5)]}'
+}
+sql -c "ALTER SYSTEM SET zava.merge_interval_ms = 60000" -c "SELECT pg_reload_conf()" >/dev/null
+sleep 1; sql -c "SELECT zava.merge_now()" >/dev/null
+# As many checkouts as 8 tills write in one merge interval at the soak's rate.
+rate="$(sed -n 's/^tps = \([0-9]*\).*/\1/p' "${W}/soak.out")"
+per_client=$(( ${rate:-1000} * ${interval} / 1000 / 8 + 1 ))
+"${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U postgres -n -c 8 -j 2 -t "${per_client}" \
+    -f "${W}/soak.sql" "${DB}" > /dev/null 2>&1
+backlog="$(sql -c "SELECT backlog_rows FROM zava.merge_status")"
+SP="SELECT zava.store_performance(NULL, '2026-07-01..2026-09-30');"
+TP="SELECT count(*) FROM zava.top_products(NULL, '2026-07-01..2026-09-30', 10);"
+sp_full="$(per_read "${SP}")"; tp_full="$(per_read "${TP}")"
+sql -c "SELECT zava.merge_now()" >/dev/null
+sp_empty="$(per_read "${SP}")"; tp_empty="$(per_read "${TP}")"
+sql -c "ALTER SYSTEM RESET zava.merge_interval_ms" -c "SELECT pg_reload_conf()" >/dev/null
+echo "backlog: ${backlog} log rows ($(( per_client * 8 )) checkouts: ${interval} of 8 tills at ${rate} orders/s)"
+printf '  store_performance p50: %s ms with the backlog, %s ms with an empty log (%.2f×)\n' "${sp_full}" "${sp_empty}" "$(awk "BEGIN {print ${sp_full} / ${sp_empty}}")"
+printf '  top_products p50:      %s ms with the backlog, %s ms with an empty log (%.2f×)\n' "${tp_full}" "${tp_empty}" "$(awk "BEGIN {print ${tp_full} / ${tp_empty}}")"
+sql -c "DELETE FROM retail.order_items WHERE order_id IN (SELECT order_id FROM retail.orders WHERE ordered_at = timestamptz '2026-11-20 12:00 America/Los_Angeles')" \
+    -c "DELETE FROM retail.orders WHERE ordered_at = timestamptz '2026-11-20 12:00 America/Los_Angeles'" -c "SELECT zava.merge_now()" \
+    -c "DROP SCHEMA bench CASCADE" >/dev/null 2>&1
