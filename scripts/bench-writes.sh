@@ -81,8 +81,8 @@ for row in "c=1, random store|1|random(0, $(( stores - 1 )))" "c=8, 8 stores|8|:
         "${pt}" "${pp50}" "${pp99}" "${zt}" "${zp50}" "${zp99}" "$(awk "BEGIN {print ${zt} / ${pt}}")" \
         "$(awk "BEGIN {print ${zp99} / ${pp99}}")" "${pf}" "${zf}"
 done
-deadlocks="$(grep -h 'deadlock' "${W}"/*.out | head -3)"
-echo "deadlocks or serialization failures: ${deadlocks:-none}"
+echo "deadlocks: $(sed -n 's/^number of deadlock failures: \([0-9]*\).*/\1/p' "${W}"/*.out | awk '{n += $1} END {print n + 0}'),"\
+     "serialization failures: $(sed -n 's/^number of serialization failures: \([0-9]*\).*/\1/p' "${W}"/*.out | awk '{n += $1} END {print n + 0}')"
 sql -c "SELECT zava.merge_now()" >/dev/null
 echo "verify_rollups after the writes: $(sql -c "SELECT (zava.verify_rollups())->>'differences'") differences"
 

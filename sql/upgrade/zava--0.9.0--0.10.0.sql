@@ -11,7 +11,15 @@
 --   stores (the zava.pending_* views, the *_between functions, and
 --   customer_sets_between for distinct customers), and verify_rollups checks
 --   the rollups with the log: exact at every moment.
--- * The existing rollups stay as they are; the log starts empty.
+-- * The existing rollups stay as they are; the log starts empty. Customer sets
+--   and packed buyers are stored uncompressed (STORAGE EXTERNAL).
+
+-- Sets and packs are compact binary already: stored uncompressed from now on
+-- (values already written stay as they are until the merger rewrites them).
+ALTER TABLE retail.daily_store_customers ALTER COLUMN customer_set SET STORAGE EXTERNAL;
+ALTER TABLE retail.monthly_store_customers ALTER COLUMN customer_set SET STORAGE EXTERNAL;
+ALTER TABLE retail.daily_store_buyers ALTER COLUMN buyers SET STORAGE EXTERNAL;
+ALTER TABLE retail.monthly_store_buyers ALTER COLUMN buyers SET STORAGE EXTERNAL;
 
 CREATE TABLE retail.sales_log (
     store_id    uuid NOT NULL,
@@ -206,9 +214,29 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT 'WITH batch AS (DELETE FROM retail.sales_log WHERE ctid = ANY (ARRAY(SELECT ctid FROM retail.sales_log LIMIT $1))'
            || ' RETURNING store_id, day, category_id, product_id, orders, units, revenue, gross, discounts, cost, customer_id)'
            || string_agg(format(', u%s AS (%s RETURNING 1)', u.n, u.stmt), '' ORDER BY u.n)
+           -- Days whose orders only grew (checkouts): their new customers join
+           -- the day's and the month's sets (a union, as sets only grow there).
+           || $q$, grown AS (SELECT b.store_id, b.day, n.customer_no FROM batch b JOIN zava.customer_numbers n USING (customer_id)
+                  WHERE b.orders > 0 AND (b.store_id, b.day) IN (SELECT store_id, day FROM batch GROUP BY 1, 2
+                                                                  HAVING min(orders) >= 0 AND max(orders) > 0)),
+           grown_days AS (INSERT INTO retail.daily_store_customers AS t (store_id, day, customers, customer_set)
+                 SELECT store_id, day, count(DISTINCT customer_no), zava.customer_set(array_agg(customer_no))
+                   FROM grown GROUP BY 1, 2 ORDER BY 1, 2
+                 ON CONFLICT (store_id, day) DO UPDATE SET
+                     customer_set = zava.customer_set_union(t.customer_set, excluded.customer_set),
+                     customers = zava.customer_set_union_count(ARRAY[t.customer_set, excluded.customer_set]) RETURNING 1),
+           grown_months AS (INSERT INTO retail.monthly_store_customers AS t (store_id, month, customers, customer_set)
+                 SELECT store_id, date_trunc('month', day)::date, count(DISTINCT customer_no), zava.customer_set(array_agg(customer_no))
+                   FROM grown GROUP BY 1, 2 ORDER BY 1, 2
+                 ON CONFLICT (store_id, month) DO UPDATE SET
+                     customer_set = zava.customer_set_union(t.customer_set, excluded.customer_set),
+                     customers = zava.customer_set_union_count(ARRAY[t.customer_set, excluded.customer_set]) RETURNING 1),
+           shrunk AS (SELECT DISTINCT store_id, day FROM batch WHERE orders < 0)$q$
+           -- Days where an order left (cancelled, refunded, moved, deleted):
+           -- recomputed after this statement (zava.recompute_customer_sets).
            || ' SELECT (SELECT count(*) FROM batch),'
-           || ' (SELECT array_agg(k.store_id ORDER BY k.store_id, k.day) FROM (SELECT DISTINCT store_id, day FROM batch WHERE orders <> 0) k),'
-           || ' (SELECT array_agg(k.day ORDER BY k.store_id, k.day) FROM (SELECT DISTINCT store_id, day FROM batch WHERE orders <> 0) k)'
+           || ' (SELECT array_agg(k.store_id ORDER BY k.store_id, k.day) FROM shrunk k),'
+           || ' (SELECT array_agg(k.day ORDER BY k.store_id, k.day) FROM shrunk k)'
       FROM unnest(zava.rollup_upserts('SELECT * FROM batch')) WITH ORDINALITY AS u(stmt, n)
 $$;
 
@@ -461,7 +489,7 @@ LANGUAGE sql STABLE SET search_path = pg_catalog, pg_temp AS $$
                jsonb_build_object('monthly', coalesce(r.rollup, t.rollup)) || coalesce(t.v, 'null'), r.v
           FROM raw_months r
           FULL JOIN rollup_months t
-            ON t.rollup = r.rollup AND t.store_id = r.store_id AND t.month = r.month AND t.key IS NOT DISTINCT FROM r.key
+            ON t.rollup = r.rollup AND t.store_id = r.store_id AND t.month = r.month AND coalesce(t.key, '00000000-0000-0000-0000-000000000000') = coalesce(r.key, '00000000-0000-0000-0000-000000000000')
          WHERE t.v IS DISTINCT FROM r.v),
     -- The chain-wide product rows against every store's raw rows, by day and
     -- by month (no store: the first column is NULL).
