@@ -57,17 +57,24 @@ SELECT ':store_id'::uuid, gen_random_uuid(), ':order_id'::uuid, product_id, 1, b
 COMMIT;
 SQL
 }
-# run NAME SCHEMA CLIENTS STORE-EXPRESSION → "orders/s p50 p99" (ms)
+# What pgbench printed: reported LABEL FILE… → the sum of "LABEL: N" lines
+# (tps = … counts too: reported 'tps =' FILE).
+reported() { local l="$1"; shift; sed -n "s/^${l}:\{0,1\} \([0-9.]*\).*/\1/p" "$@" | awk '{n += $1} END {print n + 0}'; }
+# percentile FRACTION LOG… → that latency (ms) of pgbench per-transaction logs.
+percentile() {
+    local f="$1"; shift
+    cat "$@" | awk '{print $3 / 1000}' | sort -n \
+        | awk -v f="${f}" '{a[NR] = $1} END {i = int(NR * f); printf "%.2f", a[i < 1 ? 1 : i]}'
+}
+# run NAME SCHEMA CLIENTS STORE-EXPRESSION → "orders/s p50 p99 failed" (ms)
 run() {
     local name="$1" schema="$2" c="$3" store="$4" f="${W}/$1-$2-$3.sql"
     script "${schema}" "${store}" > "${f}"
     (cd "${W}" && "${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U postgres -n -c "${c}" -j "$(( c < 2 ? 1 : 2 ))" -T "${SECS}" \
         --max-tries=10 --failures-detailed -l --log-prefix="${name}-${schema}-${c}" -f "${f}" "${DB}" > "${f}.out" 2>&1)
-    local tps fails
-    tps="$(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "${f}.out")"
-    fails="$(sed -n 's/^number of failed transactions: \([0-9]*\).*/\1/p' "${f}.out")"
-    cat "${W}/${name}-${schema}-${c}".* | awk '{print $3 / 1000}' | sort -n \
-        | awk -v tps="${tps}" -v fails="${fails:-0}" '{a[NR] = $1} END {printf "%.0f %.2f %.2f %s\n", tps, a[int(NR * 0.5)], a[int(NR * 0.99)], fails}'
+    local logs=("${W}/${name}-${schema}-${c}".*)
+    printf '%.0f %s %s %s\n' "$(reported 'tps =' "${f}.out")" "$(percentile 0.5 "${logs[@]}")" \
+        "$(percentile 0.99 "${logs[@]}")" "$(reported 'number of failed transactions' "${f}.out")"
 }
 echo "checkout = 1 order + 3 lines; ${SECS} s per row; plain copy vs retail.* (the log since 0.10.0)"
 printf '%-26s %22s %22s %8s %8s\n' "workload" "plain orders/s p50 p99" "zava orders/s p50 p99" "ratio" "p99 ×"
@@ -81,8 +88,8 @@ for row in "c=1, random store|1|random(0, $(( stores - 1 )))" "c=8, 8 stores|8|:
         "${pt}" "${pp50}" "${pp99}" "${zt}" "${zp50}" "${zp99}" "$(awk "BEGIN {print ${zt} / ${pt}}")" \
         "$(awk "BEGIN {print ${zp99} / ${pp99}}")" "${pf}" "${zf}"
 done
-echo "deadlocks: $(sed -n 's/^number of deadlock failures: \([0-9]*\).*/\1/p' "${W}"/*.out | awk '{n += $1} END {print n + 0}'),"\
-     "serialization failures: $(sed -n 's/^number of serialization failures: \([0-9]*\).*/\1/p' "${W}"/*.out | awk '{n += $1} END {print n + 0}')"
+echo "deadlocks: $(reported 'number of deadlock failures' "${W}"/*.out)," \
+     "serialization failures: $(reported 'number of serialization failures' "${W}"/*.out)"
 sql -c "SELECT zava.merge_now()" >/dev/null
 echo "verify_rollups after the writes: $(sql -c "SELECT (zava.verify_rollups())->>'differences'") differences"
 
@@ -96,7 +103,7 @@ for (( t = 10; t <= SOAK; t += 10 )); do
     echo "  ${t} s: $(sql -c "SELECT backlog_rows || ' rows waiting, oldest ' || coalesce(round(extract(epoch FROM clock_timestamp() - oldest_unmerged)::numeric, 2)::text || ' s', '-') FROM zava.merge_status")"
 done
 wait "${soak}"
-echo "  soak: $(sed -n 's/^tps = \([0-9.]*\) .*/\1/p' "${W}/soak.out") orders/s"
+echo "  soak: $(reported 'tps =' "${W}/soak.out") orders/s"
 start=$(date +%s.%N)
 until [ "$(sql -c "SELECT backlog_rows FROM zava.merge_status")" = 0 ]; do sleep 0.05; done
 echo "  drained $(awk "BEGIN {printf \"%.2f\", $(date +%s.%N) - ${start}}") s after the load stopped"
@@ -108,12 +115,12 @@ per_read() { # per_read SQL → p50 ms over 25 calls in one session
     printf 'SET zava.as_of_date = %s;\n%s\n' "'2026-11-23'" "$1" > "${W}/read.sql"
     (cd "${W}" && rm -f rd.* 2>/dev/null; "${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U head_office -n -c 1 -t 25 \
         -l --log-prefix=rd -f "${W}/read.sql" "${DB}" >/dev/null 2>&1)
-    cat "${W}"/rd.* | awk '{print $3 / 1000}' | sort -n | awk '{a[NR] = $1} END {printf "%.2f", a[int(NR * 0.5)]}'
+    percentile 0.5 "${W}"/rd.*
 }
 sql -c "ALTER SYSTEM SET zava.merge_interval_ms = 60000" -c "SELECT pg_reload_conf()" >/dev/null
 sleep 1; sql -c "SELECT zava.merge_now()" >/dev/null
 # As many checkouts as 8 tills write in one merge interval at the soak's rate.
-rate="$(sed -n 's/^tps = \([0-9]*\).*/\1/p' "${W}/soak.out")"
+rate="$(printf '%.0f' "$(reported 'tps =' "${W}/soak.out")")"
 per_client=$(( ${rate:-1000} * ${interval} / 1000 / 8 + 1 ))
 "${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U postgres -n -c 8 -j 2 -t "${per_client}" \
     -f "${W}/soak.sql" "${DB}" > /dev/null 2>&1
@@ -124,7 +131,7 @@ sp_full="$(per_read "${SP}")"; tp_full="$(per_read "${TP}")"
 sql -c "SELECT zava.merge_now()" >/dev/null
 sp_empty="$(per_read "${SP}")"; tp_empty="$(per_read "${TP}")"
 sql -c "ALTER SYSTEM RESET zava.merge_interval_ms" -c "SELECT pg_reload_conf()" >/dev/null
-echo "backlog: ${backlog} log rows ($(( per_client * 8 )) checkouts: ${interval} of 8 tills at ${rate} orders/s)"
+echo "backlog: ${backlog} log rows ($(( per_client * 8 )) checkouts: ${interval} ms of 8 tills at ${rate} orders/s)"
 printf '  store_performance p50: %s ms with the backlog, %s ms with an empty log (%.2f×)\n' "${sp_full}" "${sp_empty}" "$(awk "BEGIN {print ${sp_full} / ${sp_empty}}")"
 printf '  top_products p50:      %s ms with the backlog, %s ms with an empty log (%.2f×)\n' "${tp_full}" "${tp_empty}" "$(awk "BEGIN {print ${tp_full} / ${tp_empty}}")"
 sql -c "DELETE FROM retail.order_items WHERE order_id IN (SELECT order_id FROM retail.orders WHERE ordered_at = timestamptz '2026-11-20 12:00 America/Los_Angeles')" \

@@ -186,10 +186,10 @@ fn scope_args(stores: &[Uuid], r: Range) -> Vec<DatumWithOid<'static>> {
 /// The rows of a rollup pair over a period given as four parameters
 /// `[a, m1, m2, b)`: the monthly table's whole months and the daily table's
 /// other days, and the unmerged change log's rows of the whole period
-/// (`zava.pending_<kind><table>`, 0.10.0: exact before the merger ran). The two runs of days are two branches, so each is one
-/// index-only range scan of the daily table's covering index (an `OR` of the
-/// two made a bitmap scan of the heap: head office's 30 days of categories,
-/// 1.8 ms instead of 0.5). The pair is `monthly_<kind><table>` and
+/// (`zava.pending_<kind><table>`, 0.10.0: exact before the merger ran). The
+/// two runs of days are two branches, so each is one index-only range scan
+/// of the daily table's covering index (an `OR` of the two made a bitmap scan
+/// of the heap: head office's 30 days of categories, 1.8 ms instead of 0.5). The pair is `monthly_<kind><table>` and
 /// `daily_<kind><table>`; `$filter` is what else every branch requires (a
 /// store filter, or nothing).
 macro_rules! period_rows {

@@ -73,8 +73,9 @@ pub fn init() {
         .load();
 }
 
+/// `zava.merge_interval_ms` (Postgres keeps it within 10–60000).
 fn interval() -> Duration {
-    Duration::from_millis(MERGE_INTERVAL_MS.get().max(10) as u64)
+    Duration::from_millis(MERGE_INTERVAL_MS.get() as u64)
 }
 
 fn slots() -> Option<&'static [AtomicU32; 32]> {
