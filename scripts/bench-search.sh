@@ -1,9 +1,12 @@
 #!/usr/bin/env bash
 # Part of `make bench` (or alone): product search, release build. Prints numbers,
 # asserts nothing about speed.
-#   1. Search latency with the query's embedding computed in every call, p50/p99
-#      at concurrency 1 and 8: the SQL function alone, in the bridge's per-call
-#      transaction, and through zava-mcp (semantic_search_products).
+#   1. Search latency of one query asked again and again (its embedding comes
+#      from the backend's cache after the first call), p50/p99 at concurrency 1
+#      and 8: the SQL function alone, in the bridge's per-call transaction, and
+#      through zava-mcp (semantic_search_products); then new and repeated
+#      queries and the embedding alone, in one run (pgbench), and the
+#      embedding's time by query length.
 #   2. HNSW against exact search on 100,000 synthetic vectors (each a random
 #      mix of three catalog embeddings plus a little noise, so they lie where
 #      real product texts do): recall@10 and latency at ef_search 40
@@ -39,6 +42,33 @@ echo "== product search as seattle_manager (mode raw: the SQL function alone; di
 "${ZAVA_ROOT}/target/release/zava-bench" search "http://${LISTEN}/mcp" "${TOKEN}" \
     "postgresql://zava_mcp@127.0.0.1:${P}/zava" "${SEATTLE}" "postgresql://seattle_manager@127.0.0.1:${P}/zava" \
     "${SECONDS_EACH}" 1,8 "gather round a campfire at home"
+
+echo
+echo "== new and repeated queries as seattle_manager, p50/p99 ms (pgbench, ${SECONDS_EACH} s each; a new query = the text + a random number, so never cached)"
+W="${DIR}/pgbench"; rm -rf "${W}"; mkdir -p "${W}"
+latency() { # latency NAME CLIENTS SQL → "p50 p99 calls/s"
+    printf '\\set n random(1, 1000000000)\n%s\n' "$3" > "${W}/$1.sql"
+    (cd "${W}" && "${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U seattle_manager -n -c "$2" -j "$(( $2 < 2 ? 1 : 2 ))" \
+        -T "${SECONDS_EACH}" -l --log-prefix="$1-$2" -f "$1.sql" zava > "$1-$2.out" 2>&1)
+    cat "${W}/$1-$2".[0-9]* | awk '{print $3 / 1000}' | sort -n \
+        | awk -v tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "${W}/$1-$2.out")" \
+              '{a[NR] = $1} END {printf "%6.2f %6.2f %8.0f", a[int(NR * 0.5) > 0 ? int(NR * 0.5) : 1], a[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1], tps}'
+}
+Q="gather round a campfire at home"
+printf '%-44s %-24s %-24s\n' "" "c=1: p50 p99 calls/s" "c=8: p50 p99 calls/s"
+for row in "zava.embed, new query|SELECT length(zava.embed('${Q} ' || :n)::text);" \
+           "zava.embed, repeated query|SELECT length(zava.embed('${Q}')::text);" \
+           "search_products, new query|SELECT count(*) FROM zava.search_products('${Q} ' || :n, 10);" \
+           "search_products, repeated query|SELECT count(*) FROM zava.search_products('${Q}', 10);"; do
+    IFS='|' read -r label sql <<< "${row}"
+    key="$(echo "${label}" | tr -c 'a-z0-9' '_')"
+    printf '%-44s %-24s %-24s\n' "${label}" "$(latency "${key}" 1 "${sql}")" "$(latency "${key}" 8 "${sql}")"
+done
+# The embedding's time by the query's length (words), new queries, c=1.
+for words in 2 6 10 20; do
+    text="$(echo "water the lawn and trim the hedge along the fence then dig a bed for roses near the patio wall" | cut -d' ' -f1-"${words}")"
+    printf '  zava.embed of %2s words: p50 p99 calls/s %s\n' "${words}" "$(latency "embed${words}" 1 "SELECT length(zava.embed('${text} ' || :n)::text);")"
+done
 
 echo
 echo "== HNSW vs exact search, 100,000 synthetic vectors of 384 dimensions"

@@ -31,8 +31,17 @@ MCP_BIN="${ZAVA_ROOT}/target/$([ "${BUILD}" = release ] && echo release || echo 
 PHASES=""; PHASE_START=${SECONDS}; DEMO_START=${SECONDS}
 phase() { PHASES="${PHASES}${PHASES:+, }$1 $((SECONDS - PHASE_START)) s"; PHASE_START=${SECONDS}; }
 if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
+    # zava-mcp needs only Rust: it builds while setup installs packages,
+    # pgvector and cargo-pgrx (which builds in a directory of its own), on
+    # the cores setup leaves idle. The extension's build then waits for
+    # cargo's lock on target/ if the bridge is not done yet.
+    mkdir -p "${DIR}"
+    log "building zava-mcp (${BUILD}) beside setup (log: ${DIR}/build-zava-mcp.log)"
+    (cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp $([ "${BUILD}" = release ] && echo --release)) \
+        > "${DIR}/build-zava-mcp.log" 2>&1 &
+    mcp_build=$!
     bash "${ZAVA_ROOT}/scripts/setup.sh"
-    phase "setup"
+    phase "setup (zava-mcp building beside it)"
     # Installing overwrites the library file that running backends have mapped:
     # stop a demo cluster left running first (it starts again below).
     if [ -z "${DATABASE_URL:-}" ] && [ -f "${DIR}/data/PG_VERSION" ] && cluster_running "${DIR}"; then
@@ -41,9 +50,8 @@ if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
     fi
     install_extension "${BUILD}"
     phase "extension build"
-    log "building zava-mcp (${BUILD})"
-    (cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp $([ "${BUILD}" = release ] && echo --release))
-    phase "zava-mcp build"
+    wait "${mcp_build}" || { cat "${DIR}/build-zava-mcp.log" >&2; die "building zava-mcp failed"; }
+    phase "rest of the zava-mcp build"
 fi
 
 private=1

@@ -57,8 +57,8 @@ LANGUAGE sql STABLE AS $$
      WHERE s.store_id = ANY (stores) AND s.month >= m.m1 AND s.month < m.m2
     UNION ALL
     SELECT s.store_id, s.orders, s.units, s.revenue, s.gross, s.discounts, s.cost
-      FROM retail.daily_store_sales s, zava.period_months(a, b) m
-     WHERE s.store_id = ANY (stores) AND ((s.day >= a AND s.day < m.m1) OR (s.day >= m.m2 AND s.day < b))
+      FROM zava.period_months(a, b) m, LATERAL (VALUES (a, m.m1), (m.m2, b)) r(lo, hi), retail.daily_store_sales s
+     WHERE s.store_id = ANY (stores) AND s.day >= r.lo AND s.day < r.hi
     UNION ALL
     SELECT s.store_id, s.orders, s.units, s.revenue, s.gross, s.discounts, s.cost
       FROM zava.pending_store_sales s WHERE s.store_id = ANY (stores) AND s.day >= a AND s.day < b
@@ -72,8 +72,8 @@ LANGUAGE sql STABLE AS $$
      WHERE s.store_id = ANY (stores) AND s.month >= m.m1 AND s.month < m.m2
     UNION ALL
     SELECT s.store_id, s.category_id, s.units, s.revenue, s.gross, s.discounts, s.cost
-      FROM retail.daily_category_sales s, zava.period_months(a, b) m
-     WHERE s.store_id = ANY (stores) AND ((s.day >= a AND s.day < m.m1) OR (s.day >= m.m2 AND s.day < b))
+      FROM zava.period_months(a, b) m, LATERAL (VALUES (a, m.m1), (m.m2, b)) r(lo, hi), retail.daily_category_sales s
+     WHERE s.store_id = ANY (stores) AND s.day >= r.lo AND s.day < r.hi
     UNION ALL
     SELECT s.store_id, s.category_id, s.units, s.revenue, s.gross, s.discounts, s.cost
       FROM zava.pending_category_sales s WHERE s.store_id = ANY (stores) AND s.day >= a AND s.day < b
@@ -87,8 +87,8 @@ LANGUAGE sql STABLE AS $$
      WHERE s.store_id = ANY (stores) AND s.month >= m.m1 AND s.month < m.m2
     UNION ALL
     SELECT s.store_id, s.product_id, s.units, s.revenue, s.cost
-      FROM retail.daily_product_sales s, zava.period_months(a, b) m
-     WHERE s.store_id = ANY (stores) AND ((s.day >= a AND s.day < m.m1) OR (s.day >= m.m2 AND s.day < b))
+      FROM zava.period_months(a, b) m, LATERAL (VALUES (a, m.m1), (m.m2, b)) r(lo, hi), retail.daily_product_sales s
+     WHERE s.store_id = ANY (stores) AND s.day >= r.lo AND s.day < r.hi
     UNION ALL
     SELECT s.store_id, s.product_id, s.units, s.revenue, s.cost
       FROM zava.pending_product_sales s WHERE s.store_id = ANY (stores) AND s.day >= a AND s.day < b
@@ -115,8 +115,8 @@ LANGUAGE sql STABLE AS $$
        AND NOT EXISTS (SELECT FROM touched_months t WHERE t.store_id = c.store_id AND t.month = c.month)
     UNION ALL
     SELECT c.store_id, c.customer_set
-      FROM retail.daily_store_customers c, zava.period_months(a, b) m
-     WHERE c.store_id = ANY (stores) AND ((c.day >= a AND c.day < m.m1) OR (c.day >= m.m2 AND c.day < b))
+      FROM zava.period_months(a, b) m, LATERAL (VALUES (a, m.m1), (m.m2, b)) r(lo, hi), retail.daily_store_customers c
+     WHERE c.store_id = ANY (stores) AND c.day >= r.lo AND c.day < r.hi
        AND NOT EXISTS (SELECT FROM touched t WHERE t.store_id = c.store_id AND t.day = c.day)
     UNION ALL
     SELECT c.store_id, c.customer_set

@@ -1,5 +1,5 @@
--- Semantic product search (0.2.0): hybrid ranking of pgvector cosine similarity
--- (HNSW) and Postgres full-text search, fused by reciprocal rank.
+-- Semantic product search (0.2.0; ranking of 0.11.0): pgvector cosine
+-- similarity (HNSW) and Postgres full-text search, scored together.
 --
 -- The text embedded for a product is zava.embedding_text(): name, type,
 -- category and description. Each stored vector keeps the md5 of the text it was
@@ -10,11 +10,15 @@
 -- demo and generate_demo_data run it) brings every vector up to date.
 -- Invoker rights throughout: inventory (stock) is read under the caller's RLS.
 
--- The text embedded for a product.
+-- The text embedded for a product. No SET clause (0.11.0), so the planner
+-- inlines it into search's freshness check (a function call per candidate
+-- was a third of a search); its operator is named with its schema, so the
+-- caller's search_path cannot change what it computes.
 CREATE FUNCTION zava.embedding_text(product_name text, type_name text, category_name text, description text)
 RETURNS text
-LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp AS $$
-    SELECT product_name || '. ' || type_name || '. ' || category_name || '. ' || description
+LANGUAGE sql IMMUTABLE PARALLEL SAFE AS $$
+    SELECT product_name OPERATOR(pg_catalog.||) '. ' OPERATOR(pg_catalog.||) type_name OPERATOR(pg_catalog.||) '. '
+           OPERATOR(pg_catalog.||) category_name OPERATOR(pg_catalog.||) '. ' OPERATOR(pg_catalog.||) description
 $$;
 
 -- Every product with the text to embed and its md5.
@@ -67,24 +71,37 @@ BEGIN
 END
 $$;
 
--- Hybrid product search. Candidates: the nearest fresh vectors to the query's
--- embedding (HNSW, cosine; similarity >= min_similarity) and the full-text
--- matches of websearch_to_tsquery (so exact tokens such as a SKU, "R-13" or
--- "NM-B" are found even when their meaning is unknown to the model). Fused by
--- reciprocal rank (1 / (60 + rank) from each list), best first.
+-- Hybrid product search (0.11.0). Candidates: the 100 nearest vectors to the
+-- query's embedding (HNSW, cosine) and the 100 products sharing the most
+-- words with the query (full text, any of its words). Each candidate scores
+-- its similarity of meaning + 0.3 × the share of the query's words it has
+-- + 0.5 if it matches every word of the query (websearch_to_tsquery: exact tokens
+-- such as a SKU, "R-13" or "NM-B", which the model does not know). Variants of
+-- one item (products of one type whose names differ only after the last
+-- comma, "Claw Hammer, Pro") are listed best variant first: each item's best
+-- before any item's second, so ten rows show ten different things when there
+-- are ten. Weights measured on tests/search/ (docs/search.md).
+--
+-- min_similarity NULL (the default): nothing is filtered; a row whose
+-- similarity is below 0.3 and that does not match every word is flagged
+-- low_confidence (a best guess), so a search of a non-empty catalog never
+-- answers with nothing. An explicit min_similarity is the caller's hard
+-- filter: products below it are dropped unless they match every word.
 -- Stock: of `store_id` if given (a store the caller may see, else 42501), else
 -- of a store manager's own store, else NULL. in_stock_only keeps stock > 0.
-CREATE FUNCTION zava.search_products(query text, k int DEFAULT 20, min_similarity real DEFAULT 0.3,
+CREATE FUNCTION zava.search_products(query text, k int DEFAULT 20, min_similarity real DEFAULT NULL,
                                      store_id uuid DEFAULT NULL, in_stock_only boolean DEFAULT false)
 RETURNS TABLE (rank int, product_id uuid, sku text, product_name text, category text, price numeric,
-               similarity real, stock int, stale boolean)
+               similarity real, stock int, stale boolean, low_confidence boolean)
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path FROM CURRENT SET hnsw.ef_search = 200 AS $$
 DECLARE
     q text := left(btrim(query), 2000);
     qv vector;
-    tq tsquery;
+    every_word tsquery;
+    any_word tsquery;
     stock_store uuid;
     me jsonb;
+    lexemes text[];
 BEGIN
     IF q IS NULL OR q = '' THEN
         RAISE EXCEPTION 'query must be a non-empty text' USING ERRCODE = 'invalid_parameter_value';
@@ -92,7 +109,7 @@ BEGIN
     IF k IS NULL OR k NOT BETWEEN 1 AND 1000 THEN
         RAISE EXCEPTION 'k must be between 1 and 1000 (got %)', k USING ERRCODE = 'invalid_parameter_value';
     END IF;
-    IF min_similarity IS NULL OR min_similarity NOT BETWEEN -1 AND 1 THEN
+    IF min_similarity IS NOT NULL AND min_similarity NOT BETWEEN -1 AND 1 THEN
         RAISE EXCEPTION 'min_similarity must be between -1 and 1 (got %)', min_similarity
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
@@ -109,48 +126,56 @@ BEGIN
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     qv := zava.embed(q);
-    tq := websearch_to_tsquery('english', q);
+    every_word := websearch_to_tsquery('english', q);
+    -- The query's words, stemmed; any of them (quoted: no operator in the text is read).
+    lexemes := tsvector_to_array(to_tsvector('english', q));
+    any_word := nullif(array_to_string(ARRAY(SELECT quote_literal(w) FROM unnest(lexemes) w), ' | '), '')::tsquery;
     RETURN QUERY
     WITH nearest AS (
-        SELECT e.product_id, e.source_md5, (1 - (e.description_embedding <=> qv))::real AS sim
+        SELECT e.product_id, (1 - (e.description_embedding <=> qv))::real AS sim
           FROM retail.product_description_embeddings e
          WHERE e.model_name = 'all-MiniLM-L6-v2'
          ORDER BY e.description_embedding <=> qv
-         LIMIT 200
-    ), vec AS (
-        -- Fresh vectors only: the md5 of the product's text now must match.
-        SELECT n.product_id, n.sim, row_number() OVER (ORDER BY n.sim DESC, n.product_id) AS r
-          FROM nearest n
-          JOIN retail.products p ON p.product_id = n.product_id
+         LIMIT 100
+    ), words AS (
+        SELECT p.product_id
+          FROM retail.products p
+         WHERE p.search_tsv @@ any_word
+         ORDER BY ts_rank(p.search_tsv, any_word, 1) DESC, p.product_id
+         LIMIT 100
+    ), scored AS (
+        SELECT p.product_id, p.sku, p.product_name, p.type_id, p.base_price, c.category_name,
+               -- A vector made from another text than the product's now is stale: never ranked by.
+               CASE WHEN NOT fresh.stale THEN n.sim END AS sim, fresh.stale,
+               -- The share of the query's words the product has.
+               coalesce((SELECT count(*) FROM unnest(lexemes) l WHERE p.search_tsv @@ quote_literal(l)::tsquery)::real
+                        / nullif(cardinality(lexemes), 0), 0) AS words, p.search_tsv @@ every_word AS every
+          FROM (SELECT n.product_id FROM nearest n UNION SELECT w.product_id FROM words w) x
+          JOIN retail.products p ON p.product_id = x.product_id
           JOIN retail.product_types ty ON ty.type_id = p.type_id
           JOIN retail.categories c ON c.category_id = p.category_id
-         WHERE n.sim >= min_similarity
-           AND md5(zava.embedding_text(p.product_name, ty.type_name, c.category_name, p.product_description))
-               = n.source_md5
-    ), fts AS (
-        SELECT p.product_id, row_number() OVER (ORDER BY ts_rank_cd(p.search_tsv, tq) DESC, p.sku) AS r
-          FROM retail.products p
-         WHERE p.search_tsv @@ tq
-         ORDER BY ts_rank_cd(p.search_tsv, tq) DESC, p.sku
-         LIMIT 200
-    ), fused AS (
-        SELECT coalesce(v.product_id, f.product_id) AS product_id, v.sim,
-               coalesce(1.0 / (60 + v.r), 0) + coalesce(1.0 / (60 + f.r), 0) AS score
-          FROM vec v FULL JOIN fts f ON f.product_id = v.product_id
+          LEFT JOIN nearest n ON n.product_id = x.product_id
+          LEFT JOIN retail.product_description_embeddings e
+                 ON e.product_id = p.product_id AND e.model_name = 'all-MiniLM-L6-v2'
+         CROSS JOIN LATERAL (SELECT e.source_md5 IS DISTINCT FROM
+                 md5(zava.embedding_text(p.product_name, ty.type_name, c.category_name, p.product_description)) AS stale) fresh
+    ), kept AS (
+        SELECT s.*, coalesce(s.sim, 0) + 0.3 * s.words + CASE WHEN s.every THEN 0.5 ELSE 0 END AS score,
+               i.stock_level
+          FROM scored s
+          LEFT JOIN retail.inventory i ON i.store_id = stock_store AND i.product_id = s.product_id
+         WHERE (min_similarity IS NULL OR s.every OR s.sim >= min_similarity)
+           AND (NOT in_stock_only OR i.stock_level > 0)
+    ), ordered AS (
+        SELECT kept.*, row_number() OVER (PARTITION BY kept.type_id, regexp_replace(kept.product_name, ',[^,]*$', '')
+                                          ORDER BY kept.score DESC, kept.sku) AS variant
+          FROM kept
     )
-    SELECT (row_number() OVER (ORDER BY x.score DESC, p.sku))::int, p.product_id, p.sku, p.product_name,
-           c.category_name, p.base_price, x.sim, i.stock_level,
-           e.source_md5 IS DISTINCT FROM
-               md5(zava.embedding_text(p.product_name, ty.type_name, c.category_name, p.product_description))
-      FROM fused x
-      JOIN retail.products p ON p.product_id = x.product_id
-      JOIN retail.product_types ty ON ty.type_id = p.type_id
-      JOIN retail.categories c ON c.category_id = p.category_id
-      LEFT JOIN retail.product_description_embeddings e
-             ON e.product_id = p.product_id AND e.model_name = 'all-MiniLM-L6-v2'
-      LEFT JOIN retail.inventory i ON i.store_id = stock_store AND i.product_id = p.product_id
-     WHERE NOT in_stock_only OR i.stock_level > 0
-     ORDER BY x.score DESC, p.sku
+    SELECT (row_number() OVER (ORDER BY o.variant, o.score DESC, o.sku))::int, o.product_id, o.sku, o.product_name,
+           o.category_name, o.base_price, o.sim, o.stock_level, o.stale,
+           min_similarity IS NULL AND NOT o.every AND coalesce(o.sim, 0) < 0.3
+      FROM ordered o
+     ORDER BY o.variant, o.score DESC, o.sku
      LIMIT k;
 END
 $$;
@@ -188,23 +213,28 @@ $$;
 -- seed's arguments (similarity_threshold in percent, 0–100) plus store_id and
 -- in_stock_only.
 CREATE FUNCTION zava.semantic_search_products(query_description text, max_rows int DEFAULT 20,
-                                              similarity_threshold real DEFAULT 30.0, store_id uuid DEFAULT NULL,
+                                              similarity_threshold real DEFAULT NULL, store_id uuid DEFAULT NULL,
                                               in_stock_only boolean DEFAULT false)
 RETURNS jsonb
 LANGUAGE plpgsql STABLE PARALLEL RESTRICTED SET search_path = pg_catalog, pg_temp AS $$
+DECLARE
+    found jsonb;
 BEGIN
-    -- NULL means the default (0.6.0), so callers keep no copy of it.
+    -- NULL means the default (0.6.0), so callers keep no copy of it. No
+    -- threshold (0.11.0): the best matches always, the weak ones flagged.
     max_rows := coalesce(max_rows, 20);
-    similarity_threshold := coalesce(similarity_threshold, 30.0);
     in_stock_only := coalesce(in_stock_only, false);
     IF similarity_threshold NOT BETWEEN 0 AND 100 THEN
         RAISE EXCEPTION 'similarity_threshold is a percentage between 0 and 100 (got %)', similarity_threshold
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
+    found := coalesce((SELECT jsonb_agg(to_jsonb(r) ORDER BY r.rank)
+                         FROM zava.search_products(query_description, max_rows, (similarity_threshold / 100)::real,
+                                                   store_id, in_stock_only) r), '[]'::jsonb);
     RETURN jsonb_build_object(
         'query', query_description,
-        'rows', coalesce((SELECT jsonb_agg(to_jsonb(r) ORDER BY r.rank)
-                            FROM zava.search_products(query_description, max_rows, (similarity_threshold / 100)::real,
-                                                      store_id, in_stock_only) r), '[]'::jsonb));
+        -- Nothing cleared the bar: every row is a best guess.
+        'low_confidence', jsonb_array_length(found) > 0 AND NOT jsonb_path_exists(found, '$[*] ? (@.low_confidence == false)'),
+        'rows', found);
 END
 $$;

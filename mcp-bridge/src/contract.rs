@@ -224,6 +224,9 @@ pub struct FoundProduct {
     pub stock: Option<i64>,
     /// True when the product changed since its embedding was made (it was matched by its words only).
     pub stale: bool,
+    /// True for a best guess: similarity below 30 % and not every word of the query matched
+    /// (only without an explicit `similarity_threshold`).
+    pub low_confidence: bool,
 }
 
 #[derive(Debug, Serialize, Deserialize, JsonSchema)]
@@ -231,6 +234,8 @@ pub struct FoundProduct {
 pub struct SearchResult {
     /// The query as it was searched.
     pub query: String,
+    /// True when no row cleared the bar: every row is a best guess (say so to the shopper).
+    pub low_confidence: bool,
     /// Best match first.
     pub rows: Vec<FoundProduct>,
 }

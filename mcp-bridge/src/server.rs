@@ -199,8 +199,9 @@ pub struct SearchArgs {
     /// Most products to return (1–1000, default 20).
     #[schemars(range(min = 1, max = 1000))]
     pub max_rows: Option<i32>,
-    /// Minimum meaning similarity in percent (0–100, default 30); products that
-    /// match the words exactly are kept whatever their similarity.
+    /// A hard minimum of meaning similarity in percent (0–100); products that
+    /// match every word are kept whatever their similarity. Without it the best
+    /// matches always come back, those under 30 % flagged `low_confidence`.
     #[schemars(range(min = 0.0, max = 100.0))]
     pub similarity_threshold: Option<f32>,
     /// A store's UUID for its stock (a store manager gets their own store's stock without it).
@@ -283,7 +284,7 @@ impl Zava {
     }
 
     #[tool(
-        description = "Find products by what they are for, in the shopper's own words (\"something to keep the basement from flooding\", \"gather round a campfire at home\"): sentence embeddings computed inside the database, combined with full-text search so SKUs and exact terms (\"R-13\", \"NM-B\") also match. Returns the best matches first with price, similarity and, for a store, its stock.",
+        description = "Find products by what they are for, in the shopper's own words (\"something to keep the basement from flooding\", \"gather round a campfire at home\"): sentence embeddings computed inside the database, combined with full-text search so SKUs and exact terms (\"R-13\", \"NM-B\") also match. Returns the best matches first (one row per item before its other variants) with price, similarity and, for a store, its stock; `low_confidence` marks best guesses (true for the whole answer when nothing matched well: tell the shopper).",
         annotations(read_only_hint = true, open_world_hint = false)
     )]
     async fn semantic_search_products(

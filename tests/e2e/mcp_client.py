@@ -670,6 +670,15 @@ async def search_checks():
         check("search: the seed's LED example, in stock only, an LED product first",
               rows and rows[0]["product_name"].startswith("LED") and all(x["stock"] > 0 for x in rows),
               r.content[0].text[:300] if r.content else "")
+        r = await s.call_tool("semantic_search_products", {"query_description": "zorbly quaxing of the flumph", "max_rows": 4})
+        answer = r.structured_content if not r.is_error else {}
+        check("search: nothing matches well: still 4 rows, every one and the answer flagged low_confidence",
+              answer.get("low_confidence") is True and len(answer.get("rows", [])) == 4
+              and all(x["low_confidence"] for x in answer["rows"]), r.content[0].text[:300] if r.content else "")
+        r = await s.call_tool("semantic_search_products", campfire)
+        check("search: a good match is not low_confidence",
+              not r.is_error and r.structured_content["low_confidence"] is False
+              and r.structured_content["rows"][0]["low_confidence"] is False)
     async with Http(os.environ["HEAD_OFFICE_TOKEN"]) as s:
         r = await s.call_tool("semantic_search_products", campfire)
         rows = r.structured_content["rows"] if not r.is_error else []

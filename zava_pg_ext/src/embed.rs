@@ -24,7 +24,7 @@ use std::rc::Rc;
 use pgrx::pg_sys;
 use pgrx::prelude::*;
 use pgrx::{GucContext, GucFlags, GucRegistry, GucSetting};
-use zava_embed::{DIM, EmbedError, Embedder};
+use zava_embed::{DIM, EmbedError, Embedder, EmbeddingCache};
 
 use crate::errors::raise_hint;
 
@@ -73,9 +73,17 @@ fn default_model_dir() -> String {
     format!("{share}/extension/zava_models/{}", zava_embed::MODEL_NAME)
 }
 
+/// Query embeddings a backend keeps (`zava.embed`; `embed_batch` embeds
+/// catalog texts, which would only push queries out): 1,024 entries or 4 MiB of
+/// texts and vectors, whichever is reached first (a vector is 1.5 kB).
+const CACHE_ENTRIES: usize = 1024;
+const CACHE_BYTES: usize = 4 << 20;
+
 thread_local! {
     /// The loaded model and the directory it came from (reloaded if zava.model_dir changes).
     static MODEL: RefCell<Option<(PathBuf, Rc<Embedder>)>> = const { RefCell::new(None) };
+    /// The embeddings `zava.embed` computed with that model (emptied when another loads).
+    static CACHE: RefCell<EmbeddingCache> = RefCell::new(EmbeddingCache::new(CACHE_ENTRIES, CACHE_BYTES));
 }
 
 fn embedder() -> Rc<Embedder> {
@@ -90,6 +98,7 @@ fn embedder() -> Rc<Embedder> {
         Ok(e) => {
             let e = Rc::new(e);
             MODEL.set(Some((dir, e.clone())));
+            CACHE.set(EmbeddingCache::new(CACHE_ENTRIES, CACHE_BYTES));
             e
         }
         Err(err @ EmbedError::Missing { .. }) => {
@@ -117,11 +126,29 @@ fn failed(err: EmbedError) -> ! {
 /// The sentence embedding of `text`: a `vector(384)` of unit length (cosine
 /// distance `<=>` compares meanings). Texts longer than 256 tokens are
 /// truncated; `''` is the model's embedding of the empty text. STRICT: NULL in,
-/// NULL out.
+/// NULL out. A text this backend embedded before with the same model comes
+/// from its cache (the same numbers, no forward pass).
 #[pg_extern(stable, strict, parallel_safe)]
 fn embed(text: &str) -> Vector {
     require_utf8();
-    Vector(embedder().embed(text).unwrap_or_else(|e| failed(e)))
+    let model = embedder();
+    if let Some(v) = CACHE.with_borrow_mut(|c| c.get(text)) {
+        return Vector(v);
+    }
+    let v = model.embed(text).unwrap_or_else(|e| failed(e));
+    CACHE.with_borrow_mut(|c| c.insert(text, v.clone()));
+    Vector(v)
+}
+
+/// This backend's cache of query embeddings: `{"entries", "bytes", "hits",
+/// "misses", "max_entries", "max_bytes"}`. Only the calling backend's own use.
+#[pg_extern(volatile, parallel_safe)]
+fn embed_cache_stats() -> pgrx::JsonB {
+    let s = CACHE.with_borrow(|c| c.stats());
+    pgrx::JsonB(serde_json::json!({
+        "entries": s.entries, "bytes": s.bytes, "hits": s.hits, "misses": s.misses,
+        "max_entries": CACHE_ENTRIES, "max_bytes": CACHE_BYTES,
+    }))
 }
 
 /// The embeddings of many texts, in order (NULL elements stay NULL), computed

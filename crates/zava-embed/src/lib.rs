@@ -14,6 +14,9 @@
 //! makes rayon's global pool consist of the calling thread alone (call it
 //! before the first embedding, from the thread that will embed).
 
+mod cache;
+pub use cache::{CacheStats, EmbeddingCache};
+
 use std::fmt;
 use std::path::{Path, PathBuf};
 
