@@ -52,7 +52,8 @@ latency() { # latency NAME CLIENTS SQL → "p50 p99 calls/s"
         -T "${SECONDS_EACH}" -l --log-prefix="$1-$2" -f "$1.sql" zava > "$1-$2.out" 2>&1)
     cat "${W}/$1-$2".[0-9]* | awk '{print $3 / 1000}' | sort -n \
         | awk -v tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "${W}/$1-$2.out")" \
-              '{a[NR] = $1} END {printf "%6.2f %6.2f %8.0f", a[int(NR * 0.5) > 0 ? int(NR * 0.5) : 1], a[int(NR * 0.99) > 0 ? int(NR * 0.99) : 1], tps}'
+              '{a[NR] = $1} END {m = int(NR * 0.5); if (m < 1) m = 1; h = int(NR * 0.99); if (h < 1) h = 1
+                                 printf "%6.2f %6.2f %8.0f", a[m], a[h], tps}'
 }
 Q="gather round a campfire at home"
 printf '%-44s %-24s %-24s\n' "" "c=1: p50 p99 calls/s" "c=8: p50 p99 calls/s"

@@ -6,7 +6,7 @@
 --
 -- * The *_between helpers and customer_sets_between read the days outside
 --   whole months as two index ranges (an OR of the two ranges read every day
---   of the stores: 11.7 ms → 3.2 ms for head office's quarter).
+--   of the stores: head office's quarter on make demo 11.7 → 2.5 ms).
 -- * embedding_text is inlinable (no SET clause; its operator is qualified).
 -- * search_products: min_similarity defaults to NULL (no filter; rows below
 --   0.3 that do not match every word come back flagged low_confidence), a new
