@@ -50,10 +50,9 @@ latency() { # latency NAME CLIENTS SQL → "p50 p99 calls/s"
     printf '\\set n random(1, 1000000000)\n%s\n' "$3" > "${W}/$1.sql"
     (cd "${W}" && "${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U seattle_manager -n -c "$2" -j "$(( $2 < 2 ? 1 : 2 ))" \
         -T "${SECONDS_EACH}" -l --log-prefix="$1-$2" -f "$1.sql" zava > "$1-$2.out" 2>&1)
-    cat "${W}/$1-$2".[0-9]* | awk '{print $3 / 1000}' | sort -n \
-        | awk -v tps="$(sed -n 's/^tps = \([0-9.]*\).*/\1/p' "${W}/$1-$2.out")" \
-              '{a[NR] = $1} END {m = int(NR * 0.5); if (m < 1) m = 1; h = int(NR * 0.99); if (h < 1) h = 1
-                                 printf "%6.2f %6.2f %8.0f", a[m], a[h], tps}'
+    local logs=("${W}/$1-$2".[0-9]*)
+    printf '%6s %6s %8.0f' "$(percentile 0.5 "${logs[@]}")" "$(percentile 0.99 "${logs[@]}")" \
+        "$(reported 'tps =' "${W}/$1-$2.out")"
 }
 Q="gather round a campfire at home"
 printf '%-44s %-24s %-24s\n' "" "c=1: p50 p99 calls/s" "c=8: p50 p99 calls/s"

@@ -57,15 +57,6 @@ SELECT ':store_id'::uuid, gen_random_uuid(), ':order_id'::uuid, product_id, 1, b
 COMMIT;
 SQL
 }
-# What pgbench printed: reported LABEL FILE… → the sum of "LABEL: N" lines
-# (tps = … counts too: reported 'tps =' FILE).
-reported() { local l="$1"; shift; sed -n "s/^${l}:\{0,1\} \([0-9.]*\).*/\1/p" "$@" | awk '{n += $1} END {print n + 0}'; }
-# percentile FRACTION LOG… → that latency (ms) of pgbench per-transaction logs.
-percentile() {
-    local f="$1"; shift
-    cat "$@" | awk '{print $3 / 1000}' | sort -n \
-        | awk -v f="${f}" '{a[NR] = $1} END {i = int(NR * f); printf "%.2f", a[i < 1 ? 1 : i]}'
-}
 # run NAME SCHEMA CLIENTS STORE-EXPRESSION → "orders/s p50 p99 failed" (ms)
 run() {
     local name="$1" schema="$2" c="$3" store="$4" f="${W}/$1-$2-$3.sql"

@@ -259,3 +259,14 @@ standby_init() {
     echo "hot_standby_feedback = on" | as_pg_user tee -a "${dir}/data/postgresql.auto.conf" >/dev/null
     cluster_start "${dir}"
 }
+
+# --- pgbench's reports (the benches) ------------------------------------------
+# What pgbench printed: reported LABEL FILE… → the sum of "LABEL: N" lines
+# (tps = … counts too: reported 'tps =' FILE).
+reported() { local l="$1"; shift; sed -n "s/^${l}:\{0,1\} \([0-9.]*\).*/\1/p" "$@" | awk '{n += $1} END {print n + 0}'; }
+# percentile FRACTION LOG… → that latency (ms) of pgbench per-transaction logs.
+percentile() {
+    local f="$1"; shift
+    cat "$@" | awk '{print $3 / 1000}' | sort -n \
+        | awk -v f="${f}" '{a[NR] = $1} END {i = int(NR * f); printf "%.2f", a[i < 1 ? 1 : i]}'
+}
