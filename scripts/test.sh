@@ -77,7 +77,7 @@ mkdir -p "${OUT}/pg_regress"
     --host="${TEST_DIR}/run" --port="${TEST_PORT}" --user=postgres \
     --dbname=zava_regress --inputdir="${REGRESS_DIR}" --outputdir="${OUT}/pg_regress" \
     --bindir="${PG_BIN}" \
-    setup isolation login_attacks gateway least_privilege bad_input safe_query gate_attacks gate_memory gate_usability explain citus_facts side_channels embed analytics analytics_compare rollups drop_extension 2>&1 | tee "${OUT}/regress.log"
+    setup isolation login_attacks gateway least_privilege bad_input safe_query gate_attacks gate_memory gate_usability explain citus_facts side_channels embed analytics analytics_compare rollups versions drop_extension 2>&1 | tee "${OUT}/regress.log"
 rc=${PIPESTATUS[0]}
 p=$(grep -Ec '^(ok|test) .*\.\.\. ok|^ok [0-9]+ ' "${OUT}/regress.log")
 f=$(grep -Ec 'FAILED|^not ok' "${OUT}/regress.log")

@@ -572,7 +572,7 @@ CREATE TRIGGER rollup_truncate AFTER TRUNCATE ON retail.orders
 -- the rollups (the upserts of zava.rollup_upserts, daily then monthly, each in
 -- key order) and the customer sets of days that only gained orders, in one
 -- statement, returning how many rows it merged and the (store, day) pairs
--- that lost an order, whose sets must be recomputed.
+-- that lost an order, whose sets must be recomputed, and the stores merged.
 CREATE FUNCTION zava.merge_statement() RETURNS text
 LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
     SELECT 'WITH batch AS (DELETE FROM retail.sales_log WHERE ctid = ANY (ARRAY(SELECT ctid FROM retail.sales_log LIMIT $1))'
@@ -600,15 +600,19 @@ LANGUAGE sql IMMUTABLE SET search_path = pg_catalog, pg_temp AS $$
            -- recomputed after this statement (zava.recompute_customer_sets).
            || ' SELECT (SELECT count(*) FROM batch),'
            || ' (SELECT array_agg(k.store_id ORDER BY k.store_id, k.day) FROM shrunk k),'
-           || ' (SELECT array_agg(k.day ORDER BY k.store_id, k.day) FROM shrunk k)'
+           || ' (SELECT array_agg(k.day ORDER BY k.store_id, k.day) FROM shrunk k),'
+           -- Every store merged: its data version goes up (zava.data_versions).
+           || ' (SELECT array_agg(DISTINCT b.store_id) FROM batch b)'
       FROM unnest(zava.rollup_upserts('SELECT * FROM batch')) WITH ORDINALITY AS u(stmt, n)
 $$;
 
 -- Folds up to `batch` committed log rows into the rollups, customer sets and
 -- packs, deletes them, and recomputes the customer sets of the days whose
--- customers changed — all in the caller's transaction, so a crash or an error
--- leaves the rows in the log and the rollups as they were. One merger at a
--- time: a second waits for the first to commit. Returns the rows merged.
+-- customers changed, and raises the data versions of the stores merged and of
+-- the scopes marked in zava.data_changes (deleting the marks) — all in the
+-- caller's transaction, so a crash or an error leaves the rows in the log and
+-- the rollups and versions as they were. One merger at a time: a second
+-- waits for the first to commit. Returns the log rows merged.
 -- Administrators (and the merger worker) only.
 CREATE FUNCTION zava.merge_log(batch integer DEFAULT 20000) RETURNS bigint
 LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
@@ -616,15 +620,22 @@ DECLARE
     merged bigint;
     stores uuid[];
     days date[];
+    touched uuid[];
+    marked uuid[];
 BEGIN
     IF batch IS NULL OR batch < 1 THEN
         RAISE EXCEPTION 'batch must be a positive number of log rows, not %', coalesce(batch::text, 'NULL')
             USING ERRCODE = 'invalid_parameter_value';
     END IF;
     PERFORM pg_advisory_xact_lock('retail.sales_log'::regclass::oid::bigint);
-    EXECUTE zava.merge_statement() USING batch INTO merged, stores, days;
+    EXECUTE zava.merge_statement() USING batch INTO merged, stores, days, touched;
     IF stores IS NOT NULL THEN
         PERFORM zava.recompute_customer_sets(stores, days);
+    END IF;
+    WITH m AS (DELETE FROM zava.data_changes RETURNING scope)
+    SELECT array_agg(DISTINCT scope) INTO marked FROM m;
+    IF touched IS NOT NULL OR marked IS NOT NULL THEN
+        PERFORM zava.bump_versions(touched || marked);
     END IF;
     IF merged > 0 THEN
         UPDATE zava.merge_progress
@@ -662,6 +673,147 @@ CREATE VIEW zava.merge_status AS
                     WHERE a.backend_type = 'zava merger' AND a.datid = (SELECT oid FROM pg_catalog.pg_database
                                                                           WHERE datname = pg_catalog.current_database())) AS worker_running
       FROM zava.merge_progress p;
+
+-- ---------------------------------------------------------------------------
+-- Data versions (0.12.0): what a shared result cache keys its answers on.
+-- ---------------------------------------------------------------------------
+-- A version per store changes whenever that store's sales or stock or
+-- customers change; the chain's version (scope zava.chain_scope()) whenever
+-- a table every answer may name changes (stores, categories, product types,
+-- products, their embeddings, principals and who sees which store).
+--
+-- Nothing on the writer's path rewrites a shared row: sales reach the versions
+-- through retail.sales_log (the merger bumps the version of every store it
+-- merged, in the batch's transaction), and the other writes append one row per
+-- statement and store to zava.data_changes, which the merger folds in the
+-- same way. A reader (the bridge, zava.cache_versions) sees for each scope
+-- its merged version and the rows still waiting; that pair changes at every
+-- committed write and never comes back (a merge raises the version as it
+-- deletes rows), with or without a running merger.
+CREATE TABLE zava.data_versions (
+    scope      uuid PRIMARY KEY,     -- a store_id, or zava.chain_scope()
+    version    bigint NOT NULL,
+    changed_at timestamptz NOT NULL
+);
+COMMENT ON TABLE zava.data_versions IS 'Merged data version of each store and of the chain (zava.chain_scope()); written by zava.merge_log only';
+
+CREATE TABLE zava.data_changes (
+    scope     uuid NOT NULL,         -- a store_id, or zava.chain_scope()
+    logged_at timestamptz NOT NULL DEFAULT now()
+);
+COMMENT ON TABLE zava.data_changes IS 'Writes not yet counted in zava.data_versions: one row per statement and store (or the chain) that changed stock, customers or reference data; appended by triggers, folded in and deleted by zava.merge_log';
+
+-- A random number made when the extension is created, in every version: a
+-- database restored from a dump, or made again, starts its versions anew
+-- under another epoch, so no answer cached for the old one is ever used.
+-- (Not dumped: each database makes its own.)
+CREATE TABLE zava.cache_epoch (
+    only_row boolean PRIMARY KEY DEFAULT true CHECK (only_row),
+    epoch    uuid NOT NULL DEFAULT gen_random_uuid()
+);
+INSERT INTO zava.cache_epoch DEFAULT VALUES;
+
+CREATE FUNCTION zava.chain_scope() RETURNS uuid
+LANGUAGE sql IMMUTABLE PARALLEL SAFE SET search_path = pg_catalog, pg_temp
+RETURN '00000000-0000-0000-0000-000000000000'::uuid;
+
+-- Raises the versions of `scopes` by one, in key order (zava.merge_log after
+-- a batch; rebuild_rollups, for every scope).
+CREATE FUNCTION zava.bump_versions(scopes uuid[]) RETURNS void
+LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+    INSERT INTO zava.data_versions AS v (scope, version, changed_at)
+    SELECT DISTINCT s, 1, clock_timestamp() FROM unnest(scopes) s WHERE s IS NOT NULL ORDER BY 1
+    ON CONFLICT (scope) DO UPDATE SET version = v.version + 1, changed_at = excluded.changed_at
+$$;
+
+-- Statement triggers of retail.inventory and retail.customers: one row per
+-- store the statement touched.
+CREATE FUNCTION zava.mark_store_changes() RETURNS trigger
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    IF TG_OP = 'INSERT' THEN
+        INSERT INTO zava.data_changes (scope) SELECT DISTINCT store_id FROM new_rows;
+    ELSIF TG_OP = 'UPDATE' THEN
+        INSERT INTO zava.data_changes (scope)
+        SELECT store_id FROM new_rows UNION SELECT store_id FROM old_rows;
+    ELSE
+        INSERT INTO zava.data_changes (scope) SELECT DISTINCT store_id FROM old_rows;
+    END IF;
+    PERFORM zava.merge_wanted();
+    RETURN NULL;
+END
+$$;
+
+-- Statement triggers of the tables every answer may name (and TRUNCATE of
+-- any marked table): one row for the whole chain.
+CREATE FUNCTION zava.mark_chain_change() RETURNS trigger
+LANGUAGE plpgsql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
+BEGIN
+    INSERT INTO zava.data_changes (scope) VALUES (zava.chain_scope());
+    PERFORM zava.merge_wanted();
+    RETURN NULL;
+END
+$$;
+
+DO $marks$
+DECLARE
+    t text;
+BEGIN
+    FOREACH t IN ARRAY ARRAY['retail.inventory', 'retail.customers'] LOOP
+        EXECUTE format('CREATE TRIGGER data_change_insert AFTER INSERT ON %s REFERENCING NEW TABLE AS new_rows'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION zava.mark_store_changes()', t);
+        EXECUTE format('CREATE TRIGGER data_change_update AFTER UPDATE ON %s REFERENCING OLD TABLE AS old_rows'
+                       ' NEW TABLE AS new_rows FOR EACH STATEMENT EXECUTE FUNCTION zava.mark_store_changes()', t);
+        EXECUTE format('CREATE TRIGGER data_change_delete AFTER DELETE ON %s REFERENCING OLD TABLE AS old_rows'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION zava.mark_store_changes()', t);
+        EXECUTE format('CREATE TRIGGER data_change_truncate AFTER TRUNCATE ON %s'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION zava.mark_chain_change()', t);
+    END LOOP;
+    FOREACH t IN ARRAY ARRAY['retail.stores', 'retail.categories', 'retail.product_types', 'retail.products',
+                             'retail.product_description_embeddings', 'zava.principals', 'zava.principal_stores'] LOOP
+        EXECUTE format('CREATE TRIGGER data_change AFTER INSERT OR UPDATE OR DELETE OR TRUNCATE ON %s'
+                       ' FOR EACH STATEMENT EXECUTE FUNCTION zava.mark_chain_change()', t);
+    END LOOP;
+END
+$marks$;
+
+-- Each active principal's data version, for the bridge's result cache: one
+-- text that changes whenever anything the principal's answers read changes
+-- (the chain's version and waiting writes, and the sums of its stores'). The
+-- bridge reads it once a second; zava_gateway only (it counts every store's
+-- writes: never a tenant's to see).
+CREATE FUNCTION zava.cache_versions() RETURNS TABLE (principal_id uuid, version text)
+LANGUAGE sql STABLE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    WITH waiting AS (
+        SELECT store_id AS scope, count(*) AS n FROM retail.sales_log GROUP BY 1
+        UNION ALL
+        SELECT scope, count(*) FROM zava.data_changes GROUP BY 1
+    ), scopes AS (
+        SELECT s.scope, coalesce(v.version, 0) AS v, coalesce(w.n, 0) AS n
+          FROM (SELECT store_id AS scope FROM retail.stores UNION ALL SELECT zava.chain_scope()) s
+          LEFT JOIN zava.data_versions v ON v.scope = s.scope
+          LEFT JOIN (SELECT scope, sum(n) AS n FROM waiting GROUP BY 1) w ON w.scope = s.scope
+    ), chain AS (
+        SELECT v, n FROM scopes WHERE scope = zava.chain_scope()
+    )
+    SELECT p.principal_id,
+           format('%s/%s.%s.%s.%s', e.epoch, c.v, c.n, coalesce(sum(s.v), 0), coalesce(sum(s.n), 0))
+      FROM zava.principals p
+      CROSS JOIN chain c
+      CROSS JOIN zava.cache_epoch e
+      LEFT JOIN scopes s ON s.scope <> zava.chain_scope()
+                        AND (p.kind = 'head_office'
+                             OR s.scope IN (SELECT ps.store_id FROM zava.principal_stores ps
+                                             WHERE ps.principal_id = p.principal_id))
+     WHERE p.active
+     GROUP BY p.principal_id, e.epoch, c.v, c.n
+$$;
+
+REVOKE ALL ON zava.data_versions, zava.data_changes, zava.cache_epoch FROM PUBLIC;
+REVOKE EXECUTE ON FUNCTION zava.cache_versions(), zava.bump_versions(uuid[]) FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zava.cache_versions() TO zava_gateway, zava_admin;
+-- Writers append the marks their statements make (as they append to retail.sales_log).
+GRANT INSERT ON zava.data_changes TO zava_admin;
 
 -- The log rows as the analytics read them next to each rollup (same columns;
 -- the caller's RLS applies: security_invoker). zava.period_rows in
@@ -1043,6 +1195,8 @@ BEGIN
     INSERT INTO retail.monthly_store_buyers (store_id, month, buyers)
     SELECT store_id, month, zava.buyers(array_agg(customer_id), array_agg(orders), array_agg((spend * 100)::bigint))
       FROM retail.monthly_customer_sales GROUP BY 1, 2;
+    -- Every answer may have changed: every version goes up.
+    PERFORM zava.bump_versions(ARRAY(SELECT store_id FROM retail.stores) || zava.chain_scope());
 END
 $$;
 

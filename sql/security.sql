@@ -450,3 +450,21 @@ BEGIN
         pg_catalog.pg_last_xact_replay_timestamp() TO zava_gateway;
 END
 $side_channels$;
+
+-- The database side of the bridge's /readyz (0.12.0; zava_gateway and
+-- administrators): the extension's version, whether a backend could load the
+-- embedding model now (zava.embedding_model_status, without loading it) and
+-- the merger's backlog. Definer rights: the gateway reads no merge_status
+-- otherwise.
+CREATE FUNCTION zava.health() RETURNS jsonb
+LANGUAGE sql VOLATILE SECURITY DEFINER SET search_path = pg_catalog, pg_temp AS $$
+    SELECT jsonb_build_object(
+        'extension', (SELECT e.extversion FROM pg_catalog.pg_extension e WHERE e.extname = 'zava'),
+        'embedding_model', zava.embedding_model_status(),
+        'merger', (SELECT jsonb_build_object('backlog_rows', m.backlog_rows, 'oldest_unmerged', m.oldest_unmerged,
+                                             'last_merge', m.last_merge, 'worker_running', m.worker_running)
+                     FROM zava.merge_status m))
+$$;
+REVOKE EXECUTE ON FUNCTION zava.health(), zava.embedding_model_status() FROM PUBLIC;
+GRANT EXECUTE ON FUNCTION zava.health() TO zava_gateway, zava_admin;
+GRANT EXECUTE ON FUNCTION zava.embedding_model_status() TO zava_admin;

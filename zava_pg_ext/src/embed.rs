@@ -86,9 +86,13 @@ thread_local! {
     static CACHE: RefCell<EmbeddingCache> = RefCell::new(EmbeddingCache::new(CACHE_ENTRIES, CACHE_BYTES));
 }
 
+/// The directory `zava.model_dir` names now.
+fn model_dir() -> PathBuf {
+    PathBuf::from(MODEL_DIR.get().map(|d| d.to_string_lossy().into_owned()).unwrap_or_else(default_model_dir))
+}
+
 fn embedder() -> Rc<Embedder> {
-    let dir =
-        PathBuf::from(MODEL_DIR.get().map(|d| d.to_string_lossy().into_owned()).unwrap_or_else(default_model_dir));
+    let dir = model_dir();
     if let Some(e) = MODEL.with_borrow(|m| m.as_ref().filter(|(d, _)| *d == dir).map(|(_, e)| e.clone())) {
         return e;
     }
@@ -149,6 +153,26 @@ fn embed_cache_stats() -> pgrx::JsonB {
         "entries": s.entries, "bytes": s.bytes, "hits": s.hits, "misses": s.misses,
         "max_entries": CACHE_ENTRIES, "max_bytes": CACHE_BYTES,
     }))
+}
+
+/// Whether a backend could load the model now, without loading it (a few
+/// kilobytes read: `zava_embed::check`), for `zava.health()`:
+/// `{"loadable", "loaded_here", "model", "dimensions", "dir"}` and, when not
+/// loadable, `"error"` naming the file and why. Never raises. Not for PUBLIC
+/// (it names a server path).
+#[pg_extern(volatile, parallel_safe)]
+fn embedding_model_status() -> pgrx::JsonB {
+    let dir = model_dir();
+    let loaded_here = MODEL.with_borrow(|m| m.as_ref().is_some_and(|(d, _)| *d == dir));
+    let mut status = serde_json::json!({
+        "loadable": true, "loaded_here": loaded_here, "model": zava_embed::MODEL_NAME, "dimensions": DIM,
+        "dir": dir.display().to_string(),
+    });
+    if let Err(e) = zava_embed::check(&dir) {
+        status["loadable"] = false.into();
+        status["error"] = e.to_string().into();
+    }
+    pgrx::JsonB(status)
 }
 
 /// The embeddings of many texts, in order (NULL elements stay NULL), computed

@@ -67,6 +67,60 @@ pub fn run_on_this_thread_only() -> bool {
     rayon::ThreadPoolBuilder::new().num_threads(1).use_current_thread().build_global().is_ok()
 }
 
+/// Checks, without loading the weights, that `dir` holds a model
+/// [`Embedder::load`] would accept: `config.json` parses with [`DIM`]
+/// dimensions, `tokenizer.json` is there and not empty, and
+/// `model.safetensors` has a well-formed header whose tensors (the word
+/// embeddings among them) lie within the file. Reads a few kilobytes: cheap
+/// enough for a health check.
+pub fn check(dir: &Path) -> Result<(), EmbedError> {
+    use std::io::Read;
+    let missing =
+        |name: &str, e: &dyn fmt::Display| EmbedError::Missing { path: dir.join(name), reason: e.to_string() };
+    let corrupt =
+        |name: &str, e: &dyn fmt::Display| EmbedError::Corrupt { path: dir.join(name), reason: e.to_string() };
+
+    let config = std::fs::read(dir.join("config.json")).map_err(|e| missing("config.json", &e))?;
+    let config: Config = serde_json::from_slice(&config).map_err(|e| corrupt("config.json", &e))?;
+    if config.hidden_size != DIM {
+        return Err(corrupt("config.json", &format!("hidden size {} (expected {DIM})", config.hidden_size)));
+    }
+    let tokenizer = std::fs::File::open(dir.join("tokenizer.json"))
+        .and_then(|f| f.metadata())
+        .map_err(|e| missing("tokenizer.json", &e))?;
+    if tokenizer.len() == 0 {
+        return Err(corrupt("tokenizer.json", &"empty file"));
+    }
+
+    const WEIGHTS: &str = "model.safetensors";
+    let mut f = std::fs::File::open(dir.join(WEIGHTS)).map_err(|e| missing(WEIGHTS, &e))?;
+    let file_len = f.metadata().map_err(|e| missing(WEIGHTS, &e))?.len();
+    let mut len = [0u8; 8];
+    f.read_exact(&mut len).map_err(|e| corrupt(WEIGHTS, &e))?;
+    let header_len = u64::from_le_bytes(len);
+    if header_len > (16 << 20) || 8 + header_len > file_len {
+        return Err(corrupt(WEIGHTS, &format!("a header of {header_len} bytes in a file of {file_len}")));
+    }
+    let mut header = vec![0u8; header_len as usize];
+    f.read_exact(&mut header).map_err(|e| corrupt(WEIGHTS, &e))?;
+    let tensors: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_slice(&header).map_err(|e| corrupt(WEIGHTS, &e))?;
+    let data_len = file_len - 8 - header_len;
+    let mut word_embeddings = false;
+    for (name, t) in tensors.iter().filter(|(n, _)| *n != "__metadata__") {
+        let end = t.get("data_offsets").and_then(|o| o.get(1)).and_then(serde_json::Value::as_u64);
+        match end {
+            Some(end) if end <= data_len => {}
+            _ => return Err(corrupt(WEIGHTS, &format!("tensor {name} lies outside the file"))),
+        }
+        word_embeddings |= name.ends_with("word_embeddings.weight");
+    }
+    if !word_embeddings {
+        return Err(corrupt(WEIGHTS, &"no word embeddings tensor"));
+    }
+    Ok(())
+}
+
 /// A loaded model: tokenizer and BERT encoder, on the CPU.
 pub struct Embedder {
     tokenizer: Tokenizer,
@@ -234,5 +288,33 @@ mod tests {
         std::fs::remove_dir_all(&dir).unwrap();
         assert!(matches!(err, EmbedError::Corrupt { .. }), "{err}");
         assert!(err.to_string().contains("model.safetensors"), "{err}");
+    }
+
+    #[test]
+    fn check_agrees_with_load_without_loading() {
+        assert!(check(&model_dir()).is_ok(), "the installed model passes the check");
+        let err = check(Path::new("/nonexistent/zava-model")).expect_err("no model there");
+        assert!(matches!(err, EmbedError::Missing { .. }) && err.to_string().contains("config.json"), "{err}");
+        // Each way a file can be broken, as load would find it: the check finds it too.
+        let dir = std::env::temp_dir().join(format!("zava-check-model-{}", std::process::id()));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in ["config.json", "tokenizer.json"] {
+            std::fs::copy(model_dir().join(f), dir.join(f)).unwrap();
+        }
+        let weights = std::fs::read(model_dir().join("model.safetensors")).unwrap();
+        let broken: [(&str, Vec<u8>); 3] = [
+            ("not a safetensors file", b"not a safetensors file".to_vec()),
+            ("truncated weights", weights[..weights.len() / 2].to_vec()),
+            ("only the header length", weights[..8].to_vec()),
+        ];
+        for (what, bytes) in broken {
+            std::fs::write(dir.join("model.safetensors"), &bytes).unwrap();
+            let err = check(&dir).err().unwrap_or_else(|| panic!("{what}: passes the check"));
+            assert!(err.to_string().contains("model.safetensors"), "{what}: {err}");
+            assert!(Embedder::load(&dir).is_err(), "{what}: load refuses it too");
+        }
+        std::fs::remove_file(dir.join("model.safetensors")).unwrap();
+        assert!(matches!(check(&dir), Err(EmbedError::Missing { .. })), "weights removed");
+        std::fs::remove_dir_all(&dir).unwrap();
     }
 }
