@@ -21,7 +21,7 @@ install_extension release
 cluster_init "${DIR}" "${P}" fast
 cluster_start "${DIR}"
 BRIDGE=""
-trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null || true; [ -n "${CACHED:-}" ] && kill "${CACHED}" 2>/dev/null || true; cluster_stop "${DIR}"' EXIT
+trap '[ -n "${BRIDGE}" ] && kill "${BRIDGE}" 2>/dev/null || true; [ -n "${CACHED:-}" ] && kill "${CACHED}" 2>/dev/null || true; redis_stop "${DIR}/redis"; cluster_stop "${DIR}"' EXIT
 psql_admin() { "${PG_BIN}/psql" "postgresql://postgres@127.0.0.1:${P}/$1" -XqAt -v ON_ERROR_STOP=1 -c "$2"; }
 stale() { ! psql_admin "$1" "SELECT to_regclass('retail.daily_product_sales') IS NOT NULL" 2>/dev/null | grep -q t; }
 drop_if_script_changed "${DIR}" "${P}" zava zava_big
@@ -56,19 +56,35 @@ bench 1,8 "SELECT s.store_name, sum(d.revenue) AS revenue FROM retail.daily_stor
 echo; echo "== get_store_performance (head office, a quarter) vs the quarter's revenue by store over raw rows, both through MCP (the seed's server: 26–30 calls/s for the latter)"
 RAW_QUARTER="SELECT s.store_name, sum(oi.line_total) AS revenue FROM retail.order_items oi JOIN retail.orders o USING (store_id, order_id) JOIN retail.stores s USING (store_id) WHERE o.order_date >= DATE '2026-07-01' AND o.order_date < DATE '2026-10-01' AND o.status = 'completed' GROUP BY 1 ORDER BY 2 DESC"
 "${ZAVA_ROOT}/target/release/zava-bench" tools "http://${LISTEN}/mcp" "${TOKEN}" "${SECONDS_EACH}" 1,8 \
-    "get_store_performance (whole answer)" get_store_performance '{"period": "2026-07-01..2026-09-30"}' \
+    "get_store_performance (whole answer, no cache)" get_store_performance '{"period": "2026-07-01..2026-09-30"}' \
     "execute_sales_query (raw quarter by store)" execute_sales_query "{\"postgresql_query\": \"${RAW_QUARTER}\", \"max_rows\": 1000}"
-echo; echo "== the same two questions through a bridge with the result cache on (default 30 s): repeated questions are answered from it"
+echo; echo "== the same two questions through a bridge with its own result cache (moka, the near cache): repeated questions are answered from it"
 CACHED_LISTEN="127.0.0.1:$(( ${LISTEN##*:} + 1 ))"
 DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKEN}=${HEAD_OFFICE}" ZAVA_LOG=warn \
     "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "${CACHED_LISTEN}" --pool-max 32 \
     --max-concurrent-per-principal 64 --cache-sales-queries > "${DIR}/bridge-cached.log" 2>&1 &
 CACHED=$!
 until curl -sf -o /dev/null "http://${CACHED_LISTEN}/readyz"; do sleep 0.01; done
+sleep 1.5 # the first read of the data versions
 "${ZAVA_ROOT}/target/release/zava-bench" tools "http://${CACHED_LISTEN}/mcp" "${TOKEN}" "${SECONDS_EACH}" 1,8 \
-    "get_store_performance (cached)" get_store_performance '{"period": "2026-07-01..2026-09-30"}' \
-    "execute_sales_query (raw quarter by store, cached)" execute_sales_query "{\"postgresql_query\": \"${RAW_QUARTER}\", \"max_rows\": 1000}"
+    "get_store_performance (near cache)" get_store_performance '{"period": "2026-07-01..2026-09-30"}' \
+    "execute_sales_query (raw quarter by store, near cache)" execute_sales_query "{\"postgresql_query\": \"${RAW_QUARTER}\", \"max_rows\": 1000}"
 kill "${CACHED}"; wait "${CACHED}" 2>/dev/null
+echo; echo "== the same through a bridge with the shared cache alone (Redis on loopback, no near cache: every hit is a Redis GET)"
+redis_start "${DIR}/redis" 6392 || die "Redis did not start (log: ${DIR}/redis/redis.log)"
+DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${P}/zava" ZAVA_TOKENS="${TOKEN}=${HEAD_OFFICE}" ZAVA_LOG=warn \
+    ZAVA_CACHE_URL="$(redis_url "${DIR}/redis" 6392)" \
+    "${ZAVA_ROOT}/target/release/zava-mcp" http --listen "${CACHED_LISTEN}" --pool-max 32 \
+    --max-concurrent-per-principal 64 --cache-sales-queries --cache-max-mb 0 > "${DIR}/bridge-redis.log" 2>&1 &
+CACHED=$!
+until curl -sf -o /dev/null "http://${CACHED_LISTEN}/readyz"; do sleep 0.01; done
+sleep 1.5
+"${ZAVA_ROOT}/target/release/zava-bench" tools "http://${CACHED_LISTEN}/mcp" "${TOKEN}" "${SECONDS_EACH}" 1,8 \
+    "get_store_performance (Redis)" get_store_performance '{"period": "2026-07-01..2026-09-30"}' \
+    "execute_sales_query (raw quarter by store, Redis)" execute_sales_query "{\"postgresql_query\": \"${RAW_QUARTER}\", \"max_rows\": 1000}"
+echo "shared cache: $(curl -s "http://${CACHED_LISTEN}/metrics" | grep -E '^zava_mcp_cache_(layer_hits|layer_misses|shared_errors|bypassed)' | tr '\n' ' ')"
+kill "${CACHED}"; wait "${CACHED}" 2>/dev/null
+redis_stop "${DIR}/redis"
 echo; echo "== sign-in: the trivial call with an identity provider's JWT (RS256, verified on every request; its principal from the database, kept 5 s) against an opaque token, one bridge"
 OAUTH_DIR="${DIR}/oauth"; OAUTH_LISTEN="127.0.0.1:8806"; mkdir -p "${OAUTH_DIR}"
 export ISSUER="https://issuer.bench.invalid" AUDIENCE="http://${OAUTH_LISTEN}/mcp"

@@ -244,6 +244,53 @@ lb_stop() {
     while kill -0 "${pid}" 2>/dev/null; do sleep 0.1; done
 }
 
+# redis_start DIR PORT: a private Redis (Debian's redis-server) for the result
+# cache, run by the cluster user, on loopback only, with a password made once
+# and kept in DIR/redis.password (readable by root and the cluster user only);
+# no persistence, 64 MB, least recently used keys evicted. Prints nothing;
+# redis_url DIR PORT gives the URL the bridge connects with. redis_stop DIR.
+redis_start() {
+    local dir="$1" port="$2"
+    pg_user_dir "${dir}"
+    if [ ! -s "${dir}/redis.password" ]; then
+        (umask 077; od -An -tx1 -N24 /dev/urandom | tr -d ' \n' > "${dir}/redis.password")
+    fi
+    {
+        echo "# Written by Zava's scripts/cluster.sh (redis_start): the result cache on loopback."
+        echo "bind 127.0.0.1"
+        echo "port ${port}"
+        echo "protected-mode yes"
+        echo "requirepass $(cat "${dir}/redis.password")"
+        echo "save \"\""
+        echo "appendonly no"
+        echo "maxmemory 64mb"
+        echo "maxmemory-policy allkeys-lru"
+        echo "daemonize yes"
+        echo "pidfile ${dir}/redis.pid"
+        echo "logfile ${dir}/redis.log"
+        echo "dir ${dir}"
+    } > "${dir}/redis.conf"
+    chmod 600 "${dir}/redis.conf" "${dir}/redis.password"
+    if [ "$(id -u)" = 0 ]; then chown "${ZAVA_OS_USER}:" "${dir}/redis.conf" "${dir}/redis.password"; fi
+    redis_stop "${dir}"
+    as_pg_user /usr/bin/redis-server "${dir}/redis.conf" || return 1
+    local _
+    for _ in $(seq 1 50); do
+        REDISCLI_AUTH="$(cat "${dir}/redis.password")" redis-cli -p "${port}" ping 2>/dev/null | grep -q PONG && return 0
+        sleep 0.1
+    done
+    return 1
+}
+
+redis_url() { echo "redis://:$(cat "$1/redis.password")@127.0.0.1:$2/0"; }
+
+redis_stop() {
+    local pid
+    pid="$(cat "$1/redis.pid" 2>/dev/null)" || return 0
+    kill "${pid}" 2>/dev/null || return 0
+    while kill -0 "${pid}" 2>/dev/null; do sleep 0.1; done
+}
+
 # standby_init DIR PORT PRIMARY-PORT: a streaming hot standby of the cluster on
 # PRIMARY-PORT (pg_basebackup -R, WAL streamed), in DIR on PORT, started. The
 # primary must accept replication connections from loopback (cluster_init's

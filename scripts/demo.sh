@@ -20,8 +20,9 @@ SEED="${ZAVA_DEMO_SEED:-42}"
 END_DATE="${ZAVA_DEMO_END_DATE:-}"
 BUILD="${ZAVA_BUILD:-release}"
 
+REDIS_PORT="${ZAVA_REDIS_PORT:-6380}"
 if [ "${cmd}" = stop ]; then
-    cluster_stop "${DIR}"; log "stopped the cluster in ${DIR}"; exit 0
+    redis_stop "${DIR}"; cluster_stop "${DIR}"; log "stopped the cluster (and its Redis) in ${DIR}"; exit 0
 fi
 [ "${cmd}" = serve ] || [ "${cmd}" = start ] || die "usage: $0 [serve|start|stop]"
 
@@ -143,8 +144,17 @@ if [ "${cmd}" = serve ] && [ "${private}" = 1 ]; then
     MCP_URL="http://${MCP_LISTEN}/mcp"
     # Logs stay bounded: zava-mcp turns its file over at 16 MB (.1 keeps the
     # previous 16 MB); stderr only gets what comes before logging starts.
+    # The bridges' shared result cache: a private Redis on loopback with a
+    # password (docs/operations.md); the bridge works without it too.
+    cache_url=""
+    if redis_start "${DIR}" "${REDIS_PORT}"; then
+        cache_url="$(redis_url "${DIR}" "${REDIS_PORT}")"
+        log "Redis for the shared result cache on 127.0.0.1:${REDIS_PORT} (password in ${DIR}/redis.password)"
+    else
+        log "Redis did not start (log: ${DIR}/redis.log): zava-mcp caches in its own memory only"
+    fi
     start_mcp() {
-        DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${PORT}/zava" ZAVA_TOKENS_FILE="${TOKENS}" \
+        DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${PORT}/zava" ZAVA_TOKENS_FILE="${TOKENS}" ZAVA_CACHE_URL="${cache_url}" \
             "${MCP_BIN}" http --listen "${MCP_LISTEN}" --log-file "${DIR}/zava-mcp.log" --log-max-mb 16 \
             2>> "${DIR}/zava-mcp.stderr" &
         mcp_pid=$!
@@ -170,7 +180,7 @@ PY
 MSG
     log "first answer after $((SECONDS - DEMO_START)) s (${PHASES})"
     log "serving until Ctrl-C (PostgreSQL log: ${DIR}/postgres.log); PostgreSQL and zava-mcp are restarted if they stop"
-    trap 'log "stopping"; kill -TERM "${mcp_pid}" 2>/dev/null; wait "${mcp_pid}" 2>/dev/null; cluster_stop "${DIR}"; exit 0' INT TERM
+    trap 'log "stopping"; kill -TERM "${mcp_pid}" 2>/dev/null; wait "${mcp_pid}" 2>/dev/null; redis_stop "${DIR}"; cluster_stop "${DIR}"; exit 0' INT TERM
     # Supervise: a stopped PostgreSQL is started again (crash recovery keeps
     # the data in ${DIR}/data), a stopped zava-mcp too; five failed starts in
     # a row give up. zava-mcp itself reconnects once PostgreSQL is back.

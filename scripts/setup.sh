@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Installs everything Zava needs on a fresh Debian 12 machine, in order, and
 # skips whatever is already there (safe to run again):
-#   1. Debian packages: postgresql-15, server headers, libclang, clang, sudo, …
+#   1. Debian packages: postgresql-15, server headers, libclang, clang, sudo,
+#      redis-server (the bridges' shared result cache; make demo starts one), …
 #      (with --tests also pgbouncer and haproxy, for the pooler and
 #      load-balancer tests)
 #   2. pgvector, built with PGXS from Debian's signed *source* package
@@ -26,7 +27,7 @@ esac
 
 # --- 1. Debian packages ------------------------------------------------------
 DEB_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang
-              pkg-config sudo dpkg-dev ca-certificates)
+              pkg-config sudo dpkg-dev ca-certificates redis-server)
 [ "${TESTS}" = 1 ] && DEB_PACKAGES+=(pgbouncer haproxy)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do

@@ -348,12 +348,33 @@ impl Db {
         Ok(row.first().and_then(|r| r.get::<_, Option<Uuid>>(0)))
     }
 
+    /// Every active principal's data version (`zava.cache_versions()`, 0.12.0),
+    /// asked of the primary as the gateway login: what the result cache keys
+    /// answers on. One small query, once a second per bridge.
+    pub async fn cache_versions(&self) -> Result<Vec<(Uuid, String)>, String> {
+        let conn = self.pool.get().await.map_err(|e| format!("cannot connect: {}", with_causes(&e)))?;
+        let rows = conn
+            .query_typed("SELECT principal_id, version FROM zava.cache_versions()", &[])
+            .await
+            .map_err(|e| with_causes(&e))?;
+        Ok(rows.iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    /// The database side of /readyz: `zava.health()` (0.12.0) — the
+    /// extension's version, whether the embedding model can load, the merger.
+    pub async fn health(&self) -> Result<Value, String> {
+        let conn = self.pool.get().await.map_err(|e| format!("cannot connect: {}", with_causes(&e)))?;
+        let rows = conn.query_typed("SELECT zava.health()", &[]).await.map_err(|e| with_causes(&e))?;
+        rows.first().map(|r| r.get::<_, Value>(0)).ok_or_else(|| "zava.health() answered no row".into())
+    }
+
     /// Records, from now on, how long each call waits for a pooled connection.
     pub fn observe_pool_wait(&mut self, histogram: prometheus_client::metrics::histogram::Histogram) {
         self.pool_wait = Some(histogram);
     }
 
-    /// Runs `sql` (one function call returning one jsonb value) for `principal`.
+    /// Runs `sql` (one function call returning one jsonb value) for `principal`;
+    /// the answer, and whether the primary gave it (not a replica).
     pub async fn call(
         &self,
         principal: Uuid,
@@ -361,7 +382,7 @@ impl Db {
         params: &[Param<'_>],
         cancel: &CancellationToken,
         call_id: &str,
-    ) -> Result<Value, Failure> {
+    ) -> Result<(Value, bool), Failure> {
         let mut attempt = 0;
         // Set once a backend died while running this call: one retry is all it gets.
         let mut died_running = false;
@@ -408,7 +429,7 @@ impl Db {
                     if let (Target::Replica(i), Some(calls)) = (target, &self.replica_calls) {
                         calls.get_or_create(&ReplicaLabel { replica: i.to_string() }).inc();
                     }
-                    return Ok(v);
+                    return Ok((v, matches!(target, Target::Primary)));
                 }
                 Err(RunError::Cancelled) => {
                     // Stop the query in Postgres, then drop the connection: no

@@ -22,7 +22,7 @@ use std::collections::{HashMap, HashSet};
 use std::net::SocketAddr;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
-use std::time::Duration;
+use std::time::{Duration, Instant};
 
 use axum::Router;
 use axum::body::Body;
@@ -436,20 +436,137 @@ pub async fn serve(state: Arc<State>, opts: HttpOptions, shutdown: CancellationT
     axum::serve(listener, app).with_graceful_shutdown(drained).await
 }
 
+/// Readiness for a load balancer, with every dependency named: JSON
+/// `{"status": "ready"|"degraded"|"not_ready", "checks": {…}}`, each check
+/// with its `state` (`ok`, `failed`, `off`, `unknown`) and `latency_ms`.
+/// Not ready (503) only when the database or the extension fails; degraded
+/// (200) when the embedding model cannot load (semantic search would fail) or
+/// the shared cache is down. Versions, paths and error texts only with
+/// `--readyz-details`.
 async fn readyz(AxumState(ops): AxumState<Ops>) -> Response {
-    if ops.drain.stopping.is_cancelled() {
-        return (StatusCode::SERVICE_UNAVAILABLE, "not ready: shutting down\n").into_response();
-    }
-    match ops.state.db.check().await {
-        Ok(version) if ops.readyz_details => {
-            (StatusCode::OK, format!("ready: database reachable, zava {version}\n")).into_response()
+    let details = ops.readyz_details;
+    let ms = |t: Instant| (t.elapsed().as_secs_f64() * 1e4).round() / 10.0;
+    let mut checks = serde_json::Map::new();
+    let mut check = |name: &str, state: &str, latency: Option<f64>, mut extra: Value| {
+        let entry = extra.as_object_mut().map(std::mem::take).unwrap_or_default();
+        let mut c = serde_json::Map::from_iter([("state".to_owned(), json!(state))]);
+        if let Some(l) = latency {
+            c.insert("latency_ms".into(), json!(l));
         }
-        Ok(_) => (StatusCode::OK, "ready\n").into_response(),
+        c.extend(entry);
+        checks.insert(name.to_owned(), Value::Object(c));
+    };
+    if ops.drain.stopping.is_cancelled() {
+        check("bridge", "failed", None, json!({"detail": "shutting down"}));
+        return ready_answer("not_ready", checks);
+    }
+    let (mut not_ready, mut degraded) = (false, false);
+    let t = Instant::now();
+    match ops.state.db.check().await {
+        Err(e) if e.unreachable => {
+            tracing::warn!(error = %e, "readiness check failed");
+            not_ready = true;
+            let detail = if details { e.message.clone() } else { "database unavailable".into() };
+            check("database", "failed", Some(ms(t)), json!({"detail": detail}));
+            check("extension", "unknown", None, json!({}));
+            check("embedding_model", "unknown", None, json!({}));
+        }
         Err(e) => {
             tracing::warn!(error = %e, "readiness check failed");
-            (StatusCode::SERVICE_UNAVAILABLE, "not ready: database unavailable\n").into_response()
+            not_ready = true;
+            check("database", "ok", Some(ms(t)), json!({}));
+            let detail = if details { e.message.clone() } else { "the zava extension is not usable".into() };
+            check("extension", "failed", None, json!({"detail": detail}));
+            check("embedding_model", "unknown", None, json!({}));
+        }
+        Ok(version) => {
+            check("database", "ok", Some(ms(t)), json!({}));
+            let t = Instant::now();
+            let health = ops.state.db.health().await;
+            let latency = Some(ms(t));
+            match health {
+                Ok(h) => {
+                    let mut ext = json!({});
+                    if details {
+                        ext = json!({"version": version, "merger": h.get("merger")});
+                    }
+                    check("extension", "ok", latency, ext);
+                    let model = h.get("embedding_model").cloned().unwrap_or(Value::Null);
+                    if model.get("loadable").and_then(Value::as_bool) == Some(true) {
+                        check("embedding_model", "ok", None, if details { model } else { json!({}) });
+                    } else {
+                        degraded = true;
+                        let mut m =
+                            json!({"detail": "the embedding model cannot load: semantic_search_products would fail"});
+                        if details {
+                            m["model"] = model;
+                        }
+                        check("embedding_model", "failed", None, m);
+                    }
+                }
+                // An extension older than 0.12.0 has no zava.health(): it
+                // works, but cannot say whether its model loads.
+                Err(e) if e.contains("zava.health") && e.contains("does not exist") => {
+                    check("extension", "ok", latency, if details { json!({"version": version}) } else { json!({}) });
+                    check(
+                        "embedding_model",
+                        "unknown",
+                        None,
+                        json!({"detail": "no zava.health() in this extension version"}),
+                    );
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "zava.health() failed");
+                    not_ready = true;
+                    let detail = if details { e } else { "zava.health() failed".into() };
+                    check("extension", "failed", latency, json!({"detail": detail}));
+                    check("embedding_model", "unknown", None, json!({}));
+                }
+            }
         }
     }
+    match ops.state.cache() {
+        None => check("cache", "off", None, json!({})),
+        Some(cache) => {
+            let fresh = cache.versions.age().is_some_and(|a| a <= crate::cache::VERSIONS_FRESH);
+            let versions = if fresh { "fresh" } else { "stale: calls skip the cache" };
+            match cache.shared() {
+                None => check("cache", "ok", None, json!({"layers": ["near"], "data_versions": versions})),
+                Some(shared) => match shared.state() {
+                    crate::cache::SharedState::Up => {
+                        check("cache", "ok", None, json!({"layers": ["near", "shared"], "data_versions": versions}))
+                    }
+                    crate::cache::SharedState::Down(why) => {
+                        degraded = true;
+                        let mut c = json!({"layers": ["near"], "data_versions": versions,
+                                           "detail": "the shared cache is down: answers come from this bridge and the database"});
+                        if details {
+                            c["error"] = json!(why);
+                            c["target"] = json!(shared.target);
+                        }
+                        check("cache", "failed", None, c);
+                    }
+                },
+            }
+        }
+    }
+    let replicas = ops.state.db.replica_status();
+    let in_use = replicas.iter().filter(|(u, _)| *u).count();
+    let state = if in_use == replicas.len() { "ok" } else { "degraded" };
+    check("replicas", state, None, json!({"configured": replicas.len(), "in_use": in_use}));
+    let status = if not_ready {
+        "not_ready"
+    } else if degraded {
+        "degraded"
+    } else {
+        "ready"
+    };
+    ready_answer(status, checks)
+}
+
+fn ready_answer(status: &str, checks: serde_json::Map<String, Value>) -> Response {
+    let code = if status == "not_ready" { StatusCode::SERVICE_UNAVAILABLE } else { StatusCode::OK };
+    (code, axum::Json(json!({"status": status, "checks": checks}))).into_response()
 }
 
 async fn metrics(AxumState(ops): AxumState<Ops>, request: Request) -> Response {

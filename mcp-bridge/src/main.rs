@@ -28,7 +28,7 @@ use rmcp::ServiceExt;
 use tokio_util::sync::CancellationToken;
 use uuid::Uuid;
 
-use crate::cache::ResultCache;
+use crate::cache::{CacheOptions, ResultCache, SharedCache, Versions};
 use crate::config::Tokens;
 use crate::db::{Db, DbConfig, Pooler};
 use crate::metrics::Metrics;
@@ -208,10 +208,24 @@ struct Common {
     #[arg(long, env = "ZAVA_QUEUE_WAIT_MS", default_value_t = 1000, global = true)]
     queue_wait_ms: u64,
     /// How long a tool's answer is kept for the same principal and arguments,
-    /// in seconds (0: no result cache). Bounds how stale an answer can be.
-    #[arg(long, env = "ZAVA_CACHE_TTL_S", default_value_t = 30, global = true)]
+    /// in seconds (0: no result cache). A safety bound only: answers are keyed
+    /// on the principal's data version, so a write shows within ~1–2 s.
+    #[arg(long, env = "ZAVA_CACHE_TTL_S", default_value_t = 300, global = true)]
     cache_ttl_s: u64,
-    /// Most memory the result cache holds, in MiB (answers weighed by their JSON size).
+    /// A Redis every bridge shares as the result cache's second layer
+    /// (`redis://[user:password@]host:port/db`, or `rediss://` for TLS); the
+    /// near cache in this process stays in front of it.
+    #[arg(long, env = "ZAVA_CACHE_URL", global = true)]
+    cache_url: Option<String>,
+    /// How long one shared-cache operation may take, in ms; slower counts as
+    /// a failure (the call is answered without it).
+    #[arg(long, env = "ZAVA_CACHE_TIMEOUT_MS", default_value_t = 5, global = true)]
+    cache_timeout_ms: u64,
+    /// Answers larger than this (KiB of JSON) are not cached in either layer.
+    #[arg(long, env = "ZAVA_CACHE_MAX_ENTRY_KB", default_value_t = 256, global = true)]
+    cache_max_entry_kb: usize,
+    /// Most memory the result cache holds in this process, in MiB (answers
+    /// weighed by their JSON size); 0 with --cache-url: the shared cache alone.
     #[arg(long, env = "ZAVA_CACHE_MAX_MB", default_value_t = 64, global = true)]
     cache_max_mb: u64,
     /// Also cache execute_sales_query answers (off by default: free-form SQL,
@@ -339,6 +353,29 @@ async fn run(cli: Cli) -> Result<(), String> {
         Err(e) => return Err(e.message),
     }
     let metrics = Metrics::new();
+    let shared = match c.cache_url.as_deref().filter(|u| !u.is_empty()) {
+        Some(url) if c.cache_ttl_s > 0 => Some(SharedCache::start(
+            url,
+            Duration::from_millis(c.cache_timeout_ms.max(1)),
+            metrics.clone(),
+            shutdown.clone(),
+        )?),
+        _ => None,
+    };
+    let cache = ResultCache::new(
+        &CacheOptions {
+            ttl: Duration::from_secs(c.cache_ttl_s),
+            max_bytes: c.cache_max_mb.saturating_mul(1 << 20),
+            max_entry_bytes: c.cache_max_entry_kb.saturating_mul(1 << 10),
+            sales_queries: c.cache_sales_queries,
+        },
+        shared,
+        metrics.clone(),
+    );
+    if let Some(cache) = &cache {
+        // The data versions answers are keyed on: read once a second.
+        tokio::spawn(watch_versions(db.clone(), cache.versions.clone(), shutdown.clone()));
+    }
     db.observe_pool_wait(metrics.pool_wait.clone());
     db.observe_replica_calls(metrics.replica_calls.clone());
     let share = principal_share(c.max_concurrent_per_principal, c.pool_max);
@@ -358,11 +395,7 @@ async fn run(cli: Cli) -> Result<(), String> {
             share,
             Duration::from_millis(c.queue_wait_ms),
         )
-        .with_cache(ResultCache::new(
-            Duration::from_secs(c.cache_ttl_s),
-            c.cache_max_mb.saturating_mul(1 << 20),
-            c.cache_sales_queries,
-        )),
+        .with_cache(cache),
     );
     tokio::spawn(stop_on_signal(shutdown.clone()));
     tokio::spawn({
@@ -455,6 +488,34 @@ async fn run(cli: Cli) -> Result<(), String> {
     db.pool().close();
     tracing::info!("shut down");
     result
+}
+
+/// Reads every principal's data version each second (cache.rs); says once
+/// when it cannot, and once when it can again. Versions older than
+/// `VERSIONS_FRESH` are not used, so meanwhile calls skip the cache.
+async fn watch_versions(db: Db, versions: Arc<Versions>, stop: CancellationToken) {
+    let mut tick = tokio::time::interval(Duration::from_secs(1));
+    tick.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    let mut failing = false;
+    while tokio::select! { _ = tick.tick() => true, _ = stop.cancelled() => false } {
+        match tokio::time::timeout(Duration::from_secs(2), db.cache_versions()).await {
+            Ok(Ok(rows)) => {
+                versions.set(rows);
+                if std::mem::take(&mut failing) {
+                    tracing::info!("data versions read again: the result cache is in use");
+                }
+            }
+            Ok(Err(e)) if !failing => {
+                failing = true;
+                tracing::warn!(error = %e, "cannot read the data versions (zava.cache_versions, zava 0.12.0): calls skip the result cache");
+            }
+            Err(_) if !failing => {
+                failing = true;
+                tracing::warn!("reading the data versions took over 2 s: calls skip the result cache");
+            }
+            _ => {}
+        }
+    }
 }
 
 async fn stop_on_signal(shutdown: CancellationToken) {

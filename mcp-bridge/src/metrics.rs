@@ -27,6 +27,20 @@ pub struct ReasonLabel {
     pub reason: String,
 }
 
+/// A layer of the result cache (cache.rs).
+#[derive(Clone, Copy, Debug, Hash, PartialEq, Eq)]
+pub enum CacheLayer {
+    /// This process's memory (moka).
+    Near,
+    /// Redis, shared by every bridge (--cache-url).
+    Shared,
+}
+
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct LayerLabel {
+    layer: String,
+}
+
 /// A read replica, by its position in the --replica-url list (0, 1, …).
 #[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
 pub struct ReplicaLabel {
@@ -56,6 +70,15 @@ pub struct Metrics {
     pub cache_misses: Counter,
     pub cache_entries: Gauge,
     pub cache_bytes: Gauge,
+    /// Per layer: lookups answered and not (a shared lookup follows a near miss).
+    cache_layer_hits: Family<LayerLabel, Counter>,
+    cache_layer_misses: Family<LayerLabel, Counter>,
+    /// Cacheable calls that skipped the cache: no fresh data version.
+    pub cache_bypassed: Counter,
+    /// The shared layer: errors and timeouts, bytes written, and whether it is in use.
+    pub cache_shared_errors: Counter,
+    pub cache_shared_bytes_written: Counter,
+    pub cache_shared_up: Gauge,
     /// Read replicas: calls each answered, its replay lag and whether calls
     /// are sent to it.
     pub replica_calls: Family<ReplicaLabel, Counter>,
@@ -91,6 +114,41 @@ impl Metrics {
         registry.register("cache_misses", "Cacheable tool calls the database answered", cache_misses.clone());
         registry.register("cache_entries", "Answers in the result cache", cache_entries.clone());
         registry.register("cache_bytes", "Size of the answers in the result cache", cache_bytes.clone());
+        let (cache_layer_hits, cache_layer_misses) =
+            (Family::<LayerLabel, Counter>::default(), Family::<LayerLabel, Counter>::default());
+        registry.register(
+            "cache_layer_hits",
+            "Result cache lookups answered, by layer (near: this process; shared: Redis)",
+            cache_layer_hits.clone(),
+        );
+        registry.register(
+            "cache_layer_misses",
+            "Result cache lookups not answered, by layer",
+            cache_layer_misses.clone(),
+        );
+        let cache_bypassed = Counter::default();
+        registry.register(
+            "cache_bypassed",
+            "Cacheable calls answered by the database without the cache: no fresh data version",
+            cache_bypassed.clone(),
+        );
+        let (cache_shared_errors, cache_shared_bytes_written) = (Counter::default(), Counter::default());
+        let cache_shared_up = Gauge::default();
+        registry.register(
+            "cache_shared_errors",
+            "Shared cache (Redis) operations that failed or timed out",
+            cache_shared_errors.clone(),
+        );
+        registry.register(
+            "cache_shared_bytes_written",
+            "Bytes of answers written to the shared cache",
+            cache_shared_bytes_written.clone(),
+        );
+        registry.register(
+            "cache_shared_up",
+            "1 when the shared cache (Redis) is in use, else 0",
+            cache_shared_up.clone(),
+        );
         let replica_calls = Family::<ReplicaLabel, Counter>::default();
         let replica_lag_ms = Family::<ReplicaLabel, Gauge>::default();
         let replica_in_use = Family::<ReplicaLabel, Gauge>::default();
@@ -125,6 +183,12 @@ impl Metrics {
             cache_misses,
             cache_entries,
             cache_bytes,
+            cache_layer_hits,
+            cache_layer_misses,
+            cache_bypassed,
+            cache_shared_errors,
+            cache_shared_bytes_written,
+            cache_shared_up,
             replica_calls,
             replica_lag_ms,
             replica_in_use,
@@ -136,6 +200,12 @@ impl Metrics {
     pub fn record(&self, tool: &str, outcome: &str, elapsed: Duration) {
         self.calls.get_or_create(&CallLabels { tool: tool.into(), outcome: outcome.into() }).inc();
         self.latency.get_or_create(&ToolLabel { tool: tool.into() }).observe(elapsed.as_secs_f64());
+    }
+
+    /// One lookup in a layer of the result cache.
+    pub fn cache_layer(&self, layer: CacheLayer, hit: bool) {
+        let label = LayerLabel { layer: if layer == CacheLayer::Near { "near" } else { "shared" }.into() };
+        if hit { &self.cache_layer_hits } else { &self.cache_layer_misses }.get_or_create(&label).inc();
     }
 
     pub fn encode(&self) -> String {

@@ -23,7 +23,7 @@ use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
-use crate::cache::ResultCache;
+use crate::cache::{Lookup, ResultCache};
 use crate::contract::*;
 use crate::db::{Db, Failure, Param, param};
 use crate::errors::{Code, ToolFailure};
@@ -68,6 +68,11 @@ impl State {
             next_call: AtomicU64::new(1),
             cache: None,
         }
+    }
+
+    /// The result cache, if there is one.
+    pub fn cache(&self) -> Option<&ResultCache> {
+        self.cache.as_ref()
     }
 
     /// With a result cache (`None`: without).
@@ -504,14 +509,15 @@ impl Zava {
             )));
         };
         // Only an answer the database gave this same principal, for the same
-        // tool and arguments, today (see cache.rs).
-        let cache = self.state.cache.as_ref().zip(cached);
-        if let Some((cache, args)) = &cache {
-            if let Some(value) = cache.get(principal, tool, args).await {
-                self.state.metrics.cache_hits.inc();
-                return Self::shaped(&value, call_id);
+        // tool and arguments, today, at the principal's current data version
+        // (see cache.rs).
+        let mut slot = None;
+        if let (Some(cache), Some(args)) = (&self.state.cache, cached) {
+            match cache.lookup(principal, tool, args).await {
+                Lookup::Hit(value) => return Self::shaped(&value, call_id),
+                Lookup::Miss(s) => slot = Some(s),
+                Lookup::Bypass => {}
             }
-            self.state.metrics.cache_misses.inc();
         }
         let Some(_permit) = self.state.permit(principal).await else {
             let mut f = ToolFailure::new(
@@ -526,17 +532,16 @@ impl Zava {
             f.hint = Some("Retry in a second, or wait for your earlier calls to finish.".into());
             return Err(Some(f));
         };
-        let value = match self.state.db.call(principal, sql, params, &ctx.ct, call_id).await {
+        let (value, from_primary) = match self.state.db.call(principal, sql, params, &ctx.ct, call_id).await {
             Ok(v) => v,
             Err(Failure::Tool(f)) => return Err(Some(f)),
             Err(Failure::Cancelled) => return Err(None),
         };
         let answer = Self::shaped(&value, call_id);
-        if let (Some((cache, args)), Ok(_)) = (cache, &answer) {
-            cache.insert(principal, tool, args, Arc::new(value)).await;
-            let (entries, bytes) = cache.size();
-            self.state.metrics.cache_entries.set(i64::try_from(entries).unwrap_or(i64::MAX));
-            self.state.metrics.cache_bytes.set(i64::try_from(bytes).unwrap_or(i64::MAX));
+        // A replica's answer is not stored: it may predate a write the data
+        // version already counts.
+        if let (Some(cache), Some(slot), Ok(_), true) = (&self.state.cache, slot, &answer, from_primary) {
+            cache.store(slot, value).await;
         }
         answer
     }

@@ -5,7 +5,7 @@
 source "$(dirname "$0")/../lib.sh"
 (cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp)
 export ZAVA_DEMO_DIR="${ZAVA_ROOT}/target/e2e-demo" ZAVA_PG_PORT=5494 ZAVA_BUILD=dev ZAVA_MCP_LISTEN=127.0.0.1:8798 \
-       ZAVA_DEMO_SCALE=0.02 ZAVA_DEMO_END_DATE=2024-06-30 ZAVA_SKIP_INSTALL=1
+       ZAVA_REDIS_PORT=6393 ZAVA_DEMO_SCALE=0.02 ZAVA_DEMO_END_DATE=2024-06-30 ZAVA_SKIP_INSTALL=1
 unset DATABASE_URL
 P="${ZAVA_PG_PORT}"
 bash "${ZAVA_ROOT}/scripts/demo.sh" stop >/dev/null 2>&1
@@ -74,6 +74,8 @@ pid=$!
 for _ in $(seq 1 120); do grep -q "serving until" "${ZAVA_ROOT}/target/e2e-demo-serve.log" && break; sleep 0.5; done
 expect "make demo serves in the foreground" grep -q "serving until" "${ZAVA_ROOT}/target/e2e-demo-serve.log"
 expect "make demo serves MCP on HTTP" curl -sf -o /dev/null http://127.0.0.1:8798/readyz
+demo_uses_redis() { grep -q '^requirepass ' "${ZAVA_DEMO_DIR}/redis.conf" && curl -s http://127.0.0.1:8798/readyz | grep -q '"shared"'; }
+expect "make demo starts its Redis, with a password, and the bridge uses it as the shared cache" eventually 10 demo_uses_redis
 expect "make demo prints a VS Code mcp.json with a server per principal" \
     grep -q '"zava-seattle"' "${ZAVA_ROOT}/target/e2e-demo-serve.log"
 token="$(awk '$3 == "seattle_manager" {print $1}' "${ZAVA_DEMO_DIR}/tokens")"
@@ -113,6 +115,7 @@ kill -TERM "${pid}"; wait "${pid}"
 expect_eq "a signal ends make demo cleanly" "$?" "0"
 expect "and stops the cluster" bash -c "! ${PG_BIN}/pg_isready -q -h 127.0.0.1 -p ${P}"
 expect "and zava-mcp" bash -c "! curl -sf -o /dev/null http://127.0.0.1:8798/healthz"
+expect "and its Redis" bash -c "! (exec 3<>/dev/tcp/127.0.0.1/6393) 2>/dev/null"
 
 # DATABASE_URL: use that server; load only into an empty database.
 bash "${ZAVA_ROOT}/scripts/demo.sh" start >/dev/null 2>&1

@@ -714,7 +714,8 @@ async def cache_metrics():
 
 
 async def cache_checks():
-    """The result cache (30 s by default): an answer is reused only for the
+    """The result cache (keyed on each principal's data version; tests/e2e/cache.sh
+    checks freshness and the shared layer): an answer is reused only for the
     same principal, tool and arguments; get_current_utc_date and
     execute_sales_query (unless enabled) never come from it."""
     args = {"period": "2024-04-01..2024-06-30", "compare_to": "previous_year"}
