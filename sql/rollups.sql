@@ -722,7 +722,7 @@ RETURN '00000000-0000-0000-0000-000000000000'::uuid;
 CREATE FUNCTION zava.bump_versions(scopes uuid[]) RETURNS void
 LANGUAGE sql VOLATILE SET search_path = pg_catalog, pg_temp AS $$
     INSERT INTO zava.data_versions AS v (scope, version, changed_at)
-    SELECT DISTINCT s, 1, clock_timestamp() FROM unnest(scopes) s WHERE s IS NOT NULL ORDER BY 1
+    SELECT d.s, 1, clock_timestamp() FROM (SELECT DISTINCT s FROM unnest(scopes) s WHERE s IS NOT NULL) d ORDER BY 1
     ON CONFLICT (scope) DO UPDATE SET version = v.version + 1, changed_at = excluded.changed_at
 $$;
 

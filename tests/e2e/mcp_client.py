@@ -549,8 +549,11 @@ async def retry_check():
     proxy = DroppingProxy(int(os.environ["ZAVA_PG_PORT"]))
     port = await proxy.start()
     url = os.environ["DATABASE_URL"].replace(f":{os.environ['ZAVA_PG_PORT']}/", f":{port}/")
+    # No result cache: its once-a-second read of the data versions would open
+    # connections of its own, and the proxy counts the call's reconnections.
     params = StdioServerParameters(
-        command=BIN, args=["stdio", "--principal", EASTSIDE_PRINCIPAL, "--query-timeout-ms", "20000", "--retry-base-ms", "50"],
+        command=BIN, args=["stdio", "--principal", EASTSIDE_PRINCIPAL, "--query-timeout-ms", "20000", "--retry-base-ms", "50",
+                           "--cache-ttl-s", "0"],
         env={"DATABASE_URL": url, "ZAVA_LOG": "warn", "PATH": os.environ["PATH"]})
     async with stdio_client(params) as streams:
         async with ClientSession(streams[0], streams[1]) as s:

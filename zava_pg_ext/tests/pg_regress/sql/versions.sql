@@ -26,13 +26,14 @@ INSERT INTO retail.order_items (store_id, order_item_id, order_id, product_id, q
 SELECT o.store_id, gen_random_uuid(), o.order_id, p.product_id, 1, p.base_price, p.base_price, p.cost
   FROM retail.orders o CROSS JOIN LATERAL (SELECT * FROM retail.products ORDER BY sku LIMIT 2) p
  WHERE o.order_id = '00000000-0000-4000-8000-0000000ca5e1';
-COMMIT;
+-- (read inside the writer's transaction: before any merger can see the rows)
 \set prev s0
 \set step s1
 :snap
 :changed
--- merged: changed again (the merger raised Seattle's version as it deleted its rows)
-SELECT zava.merge_now() > 0 AS merged;
+COMMIT;
+-- merged (by the worker or here): changed again (Seattle's version raised as its rows left the log)
+SELECT zava.merge_now() >= 0 AS merged;
 \set prev s1
 \set step s2
 :snap
@@ -40,6 +41,7 @@ SELECT zava.merge_now() > 0 AS merged;
 SELECT count(*) = count(DISTINCT version) AS never_an_earlier_version
   FROM seen WHERE role_name = 'seattle_manager';
 -- stock in Bellevue: Bellevue, Eastside and head office; before and after the merge
+BEGIN;
 UPDATE retail.inventory SET stock_level = stock_level + 1
  WHERE store_id = (SELECT store_id FROM retail.stores WHERE store_name = 'Zava Retail Bellevue')
    AND product_id = (SELECT product_id FROM retail.products ORDER BY sku LIMIT 1);
@@ -47,11 +49,33 @@ UPDATE retail.inventory SET stock_level = stock_level + 1
 \set step s3
 :snap
 :changed
+COMMIT;
 SELECT zava.merge_now() >= 0 AS merged;
 \set prev s3
 \set step s4
 :snap
 :changed
+-- a sale and a stock change of one store, merged in one batch: its version goes up once
+-- (the scope is in both the merged log and the marks)
+SELECT version AS bellevue_before FROM zava.data_versions
+ WHERE scope = (SELECT store_id FROM retail.stores WHERE store_name = 'Zava Retail Bellevue') \gset
+BEGIN;
+INSERT INTO retail.orders (store_id, order_id, customer_id, ordered_at, status)
+SELECT s.store_id, '00000000-0000-4000-8000-0000000ca5e2',
+       (SELECT customer_id FROM retail.customers ORDER BY customer_id LIMIT 1),
+       timestamptz '2024-06-21 12:00 America/Los_Angeles', 'completed'
+  FROM retail.stores s WHERE s.store_name = 'Zava Retail Bellevue';
+INSERT INTO retail.order_items (store_id, order_item_id, order_id, product_id, quantity, unit_price, line_total, unit_cost)
+SELECT o.store_id, gen_random_uuid(), o.order_id, p.product_id, 1, p.base_price, p.base_price, p.cost
+  FROM retail.orders o CROSS JOIN LATERAL (SELECT * FROM retail.products ORDER BY sku LIMIT 1) p
+ WHERE o.order_id = '00000000-0000-4000-8000-0000000ca5e2';
+UPDATE retail.inventory SET stock_level = stock_level - 1
+ WHERE store_id = (SELECT store_id FROM retail.stores WHERE store_name = 'Zava Retail Bellevue')
+   AND product_id = (SELECT product_id FROM retail.products ORDER BY sku LIMIT 1);
+COMMIT;
+SELECT zava.merge_now() >= 0 AS merged_together;
+SELECT version - :bellevue_before AS bellevue_raised_by FROM zava.data_versions
+ WHERE scope = (SELECT store_id FROM retail.stores WHERE store_name = 'Zava Retail Bellevue');
 -- a customer of Tacoma renamed
 UPDATE retail.customers SET last_name = last_name || 'x'
  WHERE customer_id = (SELECT customer_id FROM retail.customers
