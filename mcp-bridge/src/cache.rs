@@ -213,12 +213,30 @@ impl SharedCache {
             if self.state() == SharedState::Up {
                 continue;
             }
-            match tokio::time::timeout(Duration::from_secs(1), redis::cmd("PING").query_async::<String>(&mut conn))
-                .await
-            {
-                Ok(Ok(_)) => self.worked(),
-                Ok(Err(e)) => self.failed(e.to_string()),
-                Err(_) => self.failed("no answer to PING within 1 s".into()),
+            let _ = self.run::<String>(&mut conn, &redis::cmd("PING"), Duration::from_secs(1)).await;
+        }
+    }
+
+    /// One command within `deadline`; a failure or a timeout pauses the layer
+    /// (`failed`), an answer ends a pause (`worked`).
+    async fn run<T: redis::FromRedisValue>(
+        &self,
+        conn: &mut ConnectionManager,
+        cmd: &redis::Cmd,
+        deadline: Duration,
+    ) -> Option<T> {
+        match tokio::time::timeout(deadline, cmd.query_async::<T>(conn)).await {
+            Ok(Ok(v)) => {
+                self.worked();
+                Some(v)
+            }
+            Ok(Err(e)) => {
+                self.failed(e.to_string());
+                None
+            }
+            Err(_) => {
+                self.failed(format!("no answer within {} ms", deadline.as_millis()));
+                None
             }
         }
     }
@@ -266,20 +284,7 @@ impl SharedCache {
         let mut conn = self.conn()?;
         let mut cmd = redis::cmd("GET");
         cmd.arg(key);
-        match tokio::time::timeout(self.timeout, cmd.query_async::<Option<Vec<u8>>>(&mut conn)).await {
-            Ok(Ok(v)) => {
-                self.worked();
-                Some(v)
-            }
-            Ok(Err(e)) => {
-                self.failed(e.to_string());
-                Some(None)
-            }
-            Err(_) => {
-                self.failed(format!("no answer within {} ms", self.timeout.as_millis()));
-                Some(None)
-            }
-        }
+        Some(self.run::<Option<Vec<u8>>>(&mut conn, &cmd, self.timeout).await.flatten())
     }
 
     /// Stores in the background: the call that computed the answer does not wait.
@@ -290,13 +295,8 @@ impl SharedCache {
             let n = bytes.len();
             let mut cmd = redis::cmd("SET");
             cmd.arg(&key).arg(bytes).arg("PX").arg(u64::try_from(ttl.as_millis()).unwrap_or(u64::MAX));
-            match tokio::time::timeout(this.timeout * 4, cmd.query_async::<()>(&mut conn)).await {
-                Ok(Ok(())) => {
-                    this.worked();
-                    this.metrics.cache_shared_bytes_written.inc_by(n as u64);
-                }
-                Ok(Err(e)) => this.failed(e.to_string()),
-                Err(_) => this.failed(format!("no answer within {} ms", (this.timeout * 4).as_millis())),
+            if this.run::<()>(&mut conn, &cmd, this.timeout * 4).await.is_some() {
+                this.metrics.cache_shared_bytes_written.inc_by(n as u64);
             }
         });
     }
@@ -316,8 +316,8 @@ pub enum Lookup {
     Bypass,
 }
 
-/// Where a missed answer goes.
-pub struct Slot(Key);
+/// Where a missed answer goes: its key, and its Redis key when there is a shared layer.
+pub struct Slot(Key, Option<String>);
 
 pub struct ResultCache {
     near: Cache<Key, Entry>,
@@ -382,8 +382,9 @@ impl ResultCache {
             }
             self.metrics.cache_layer(CacheLayer::Near, false);
         }
-        if let Some(shared) = &self.shared
-            && let Some(answer) = shared.get(&key.shared()).await
+        let shared_key = self.shared.as_ref().map(|_| key.shared());
+        if let (Some(shared), Some(k)) = (&self.shared, &shared_key)
+            && let Some(answer) = shared.get(k).await
         {
             let found = answer.and_then(|bytes| {
                 let value = serde_json::from_slice::<Value>(&bytes).ok()?;
@@ -402,7 +403,7 @@ impl ResultCache {
             }
         }
         self.metrics.cache_misses.inc();
-        Lookup::Miss(Slot(key))
+        Lookup::Miss(Slot(key, shared_key))
     }
 
     /// Keeps the database's answer in both layers (unless it is too large).
@@ -411,9 +412,9 @@ impl ResultCache {
         if bytes.is_empty() || bytes.len() > self.max_entry_bytes {
             return;
         }
-        let key = slot.0;
-        if let Some(shared) = &self.shared {
-            shared.set(key.shared(), bytes.clone(), self.ttl);
+        let Slot(key, shared_key) = slot;
+        if let (Some(shared), Some(k)) = (&self.shared, shared_key) {
+            shared.set(k, bytes.clone(), self.ttl);
         }
         if self.near_on {
             let n = u32::try_from(bytes.len()).unwrap_or(u32::MAX);

@@ -54,6 +54,10 @@ def admin(sql):
     return subprocess.run(["psql", f"postgresql://postgres@127.0.0.1:{P}/zava", "-XqAt", "-v", "ON_ERROR_STOP=1", "-c", sql],
                           capture_output=True, text=True, check=True).stdout.strip()
 
+def helper(command):
+    """One of scripts/cluster.sh's helpers (redis_start, redis_stop, cluster_stop)."""
+    subprocess.run(["bash", "-c", f"source {E['ZAVA_ROOT']}/scripts/cluster.sh && {command}"], check=True)
+
 def metric(bridge, name):
     text = urllib.request.urlopen(URL[bridge] + "/metrics", timeout=5).read().decode()
     m = re.search(r"^zava_mcp_" + re.escape(name) + r" ([0-9.e+-]+)$", text, re.M)
@@ -156,7 +160,7 @@ def load(client, offset):
 threads = [threading.Thread(target=load, args=(Client(URL[x] + "/mcp", E["SEATTLE"]), 1000 * i)) for i, x in enumerate("AB")]
 for t in threads: t.start()
 time.sleep(1)
-subprocess.run(["bash", "-c", f"source {E['ZAVA_ROOT']}/scripts/cluster.sh && redis_stop {DIR}/redis"], check=True)
+helper(f"redis_stop {DIR}/redis")
 time.sleep(2)
 down = readyz("A")
 stop.set()
@@ -167,7 +171,7 @@ check("/readyz: degraded (200), naming the shared cache", down[0] == 200 and dow
       and down[1]["checks"]["cache"]["state"] == "failed", down)
 check("/metrics: the shared cache is off", metric("A", "cache_shared_up") == 0 and metric("A", "cache_shared_errors_total") > 0)
 check("calls still answer while Redis is down", a.call("get_category_breakdown", PERIOD)[0] == "ok")
-subprocess.run(["bash", "-c", f"source {E['ZAVA_ROOT']}/scripts/cluster.sh && redis_start {DIR}/redis {E['RP']}"], check=True)
+helper(f"redis_start {DIR}/redis {E['RP']}")
 def back(period):
     h = metric("B", shared_hits)
     a.call("get_customer_insights", {"period": period})
@@ -197,7 +201,7 @@ check("the model directory removed: /readyz degraded (200), the embedding model 
 check("… naming the model and that semantic search would fail",
       "semantic_search_products" in doc["checks"]["embedding_model"]["detail"]
       and "all-MiniLM-L6-v2" in json.dumps(doc["checks"]["embedding_model"]), doc["checks"]["embedding_model"])
-subprocess.run(["bash", "-c", f"source {E['ZAVA_ROOT']}/scripts/cluster.sh && cluster_stop {DIR}"], check=True)
+helper(f"cluster_stop {DIR}")
 st, doc = readyz("A")
 check("the database stopped: /readyz 503 not_ready, naming the database",
       st == 503 and doc["status"] == "not_ready" and doc["checks"]["database"]["state"] == "failed", (st, doc))
