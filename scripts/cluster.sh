@@ -102,9 +102,44 @@ cluster_stop() {
     as_pg_user "${PG_BIN}/pg_ctl" -D "${dir}/data" -m fast -w stop >/dev/null
 }
 
+# install_extension_released PROFILE: what `cargo pgrx install` does, without
+# cargo-pgrx, for a version that is released (released_script): the library
+# built by the command cargo pgrx runs (cargo build --lib, feature pg15, no
+# default features; pgrx finds pg_config through PGRX_PG_CONFIG_PATH instead of
+# `cargo pgrx init`'s file), the control file with its version filled in, the
+# released install script — which tests/e2e/upgrade.sh proves catalog-identical
+# to the one cargo pgrx generates from the build — and the upgrade scripts.
+# `make demo` installs this way, so a fresh machine need not build cargo-pgrx
+# (minutes on 2 cores) before its first answer.
+install_extension_released() {
+    local profile="${1:-release}" flags=() version script out ext lib u
+    version="$(workspace_version)"; script="$(released_script)" || die "zava ${version} is not released: use install_extension"
+    [ "${profile}" = release ] && flags+=(--release)
+    log "building the zava extension (${profile}); installing it with its released script $(basename "${script}")"
+    (cd "${ZAVA_ROOT}" && PGRX_PG_CONFIG_PATH="${PG_CONFIG}" \
+        cargo build -q --lib -p zava_pg_ext "${flags[@]}" --no-default-features --features pg15)
+    out="${ZAVA_ROOT}/target/$([ "${profile}" = release ] && echo release || echo debug)"
+    ext="$("${PG_CONFIG}" --sharedir)/extension"; lib="$("${PG_CONFIG}" --pkglibdir)"
+    sed "s/@CARGO_VERSION@/${version}/g" "${ZAVA_ROOT}/zava_pg_ext/zava.control" > "${ext}/zava.control"
+    # A new file, never overwritten in place: running backends keep the old one mapped.
+    rm -f "${lib}/zava.so"; install -m 755 "${out}/libzava.so" "${lib}/zava.so"
+    install -m 644 "${script}" "${ext}/zava--${version}.sql"
+    for u in "${ZAVA_ROOT}"/sql/upgrade/zava--*--*.sql; do
+        sed "s/@CARGO_VERSION@/${version}/g" "${u}" > "${ext}/$(basename "${u}")"
+    done
+}
+
 # Installs the extension build into the system Postgres (profile: dev|release).
+# A release build of a released version goes in without cargo-pgrx (above), so
+# the demo and the benchmarks share one release build (the same environment for
+# pgrx's build script); dev builds — the tests' — always through cargo pgrx,
+# whose generated script tests/e2e/upgrade.sh compares with the released one.
 install_extension() {
     local profile="${1:-dev}" flags=()
+    if [ "${profile}" = release ] && released_script >/dev/null; then
+        install_extension_released release
+        return
+    fi
     [ "${profile}" = release ] && flags+=(--release)
     log "building and installing the zava extension (${profile})"
     (cd "${ZAVA_ROOT}/zava_pg_ext" && cargo pgrx install "${flags[@]}" --pg-config "${PG_CONFIG}" >/dev/null)
@@ -132,7 +167,7 @@ demo_database() {
 drop_if_script_changed() {
     local dir="$1" port="$2" version script built db
     shift 2
-    version="$(sed -n 's/^version = "\(.*\)"/\1/p' "${ZAVA_ROOT}/Cargo.toml" | head -n1)"
+    version="$(workspace_version)"
     script="$("${PG_CONFIG}" --sharedir)/extension/zava--${version}.sql"
     built="$(md5sum < "${script}" | cut -d' ' -f1)"
     [ "$(cat "${dir}/zava-script.md5" 2>/dev/null)" = "${built}" ] && return 0

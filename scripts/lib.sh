@@ -36,6 +36,19 @@ bridge_metric() {
     curl -sf "$1/metrics" | awk -v m="$2" '$1 == m {print $2}'
 }
 
+# The workspace's version (the extension's), from Cargo.toml.
+workspace_version() {
+    sed -n 's/^version = "\(.*\)"/\1/p' "${ZAVA_ROOT}/Cargo.toml" | head -n1
+}
+
+# The current version's released install script (sql/released/zava--V.sql),
+# printed if the version is released; false while it is still being made.
+released_script() {
+    local script
+    script="${ZAVA_ROOT}/sql/released/zava--$(workspace_version).sql"
+    [ -f "${script}" ] && echo "${script}"
+}
+
 pgrx_version() {
     sed -n 's/^pgrx = "=\([0-9.]*\)".*/\1/p' "${ZAVA_ROOT}/Cargo.toml" | head -n1
 }

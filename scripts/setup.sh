@@ -90,10 +90,15 @@ d="${ZAVA_ROOT}"
 while [ "$d" != "/" ]; do chmod o+x "$d" 2>/dev/null || true; d="$(dirname "$d")"; done
 
 # --- 4. cargo-pgrx -----------------------------------------------------------
+# The tests need it (cargo pgrx test, and the schema it generates from the
+# build); the demo's release build of a released version installs without it
+# (install_extension_released in scripts/cluster.sh).
 want="$(pgrx_version)"
 [ -n "${want}" ] || die "could not read the pgrx pin from Cargo.toml"
 have="$(cargo pgrx --version 2>/dev/null | awk '{print $2}' || true)"
-if [ "${have}" != "${want}" ]; then
+if [ "${TESTS}" = 0 ] && [ "${ZAVA_BUILD:-release}" = release ] && released_script >/dev/null; then
+    log "cargo-pgrx: not needed for the demo of a released version ($(workspace_version))"
+elif [ "${have}" != "${want}" ]; then
     # A build tool, not a hot path: cargo-pgrx orchestrates cargo and runs
     # the extension's own schema generator, so it is built unoptimised and
     # without debug info (minutes less on 2 cores than its release profile).
@@ -102,7 +107,9 @@ if [ "${have}" != "${want}" ]; then
 else
     log "cargo-pgrx ${want}: present"
 fi
-if ! grep -qs "pg${PG_MAJOR} = \"${PG_CONFIG}\"" "${HOME}/.pgrx/config.toml"; then
+if [ "${TESTS}" = 0 ] && [ "${ZAVA_BUILD:-release}" = release ] && released_script >/dev/null; then
+    :  # no cargo-pgrx, nothing to initialise
+elif ! grep -qs "pg${PG_MAJOR} = \"${PG_CONFIG}\"" "${HOME}/.pgrx/config.toml"; then
     log "cargo pgrx init --pg${PG_MAJOR} ${PG_CONFIG}"
     cargo pgrx init "--pg${PG_MAJOR}" "${PG_CONFIG}" >/dev/null
 fi
