@@ -33,14 +33,22 @@ PHASES=""; PHASE_START=${SECONDS}; DEMO_START=${SECONDS}
 phase() { PHASES="${PHASES}${PHASES:+, }$1 $((SECONDS - PHASE_START)) s"; PHASE_START=${SECONDS}; }
 if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
     # zava-mcp needs only Rust: it builds while setup installs packages,
-    # pgvector and cargo-pgrx (which builds in a directory of its own), on
-    # the cores setup leaves idle. The extension's build then waits for
-    # cargo's lock on target/ if the bridge is not done yet.
+    # pgvector and the model, on the cores setup leaves idle. The extension's
+    # build then waits for cargo's lock on target/ if the bridge is not done
+    # yet. A released version's release build installs without cargo-pgrx
+    # (install_extension in scripts/cluster.sh); one still being made needs it.
     mkdir -p "${DIR}"
     log "building zava-mcp (${BUILD}) beside setup (log: ${DIR}/build-zava-mcp.log)"
     (cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp $([ "${BUILD}" = release ] && echo --release)) \
         > "${DIR}/build-zava-mcp.log" 2>&1 &
     mcp_build=$!
+    # The MCP Apps host page (try the views in a browser): npm packages from
+    # the registry, pinned by mcp-bridge/ui-host/package-lock.json; optional.
+    ui_build=""
+    if command -v npm >/dev/null; then
+        bash "${ZAVA_ROOT}/mcp-bridge/ui-host/build.sh" "${DIR}/ui-host" > "${DIR}/build-ui-host.log" 2>&1 &
+        ui_build=$!
+    fi
     bash "${ZAVA_ROOT}/scripts/setup.sh"
     phase "setup (zava-mcp building beside it)"
     # Installing overwrites the library file that running backends have mapped:
@@ -53,6 +61,10 @@ if [ -z "${ZAVA_SKIP_INSTALL:-}" ]; then
     phase "extension build"
     wait "${mcp_build}" || { cat "${DIR}/build-zava-mcp.log" >&2; die "building zava-mcp failed"; }
     phase "rest of the zava-mcp build"
+    if [ -n "${ui_build}" ] && ! wait "${ui_build}"; then
+        log "the MCP Apps host page did not build (log: ${DIR}/build-ui-host.log): the views are still served to MCP clients"
+        rm -f "${DIR}/ui-host/host.js"
+    fi
 fi
 
 private=1
@@ -153,9 +165,11 @@ if [ "${cmd}" = serve ] && [ "${private}" = 1 ]; then
     else
         log "Redis did not start (log: ${DIR}/redis.log): zava-mcp caches in its own memory only"
     fi
+    ui_host=()
+    [ -s "${DIR}/ui-host/host.js" ] && ui_host=(--ui-host-dir "${DIR}/ui-host")
     start_mcp() {
         DATABASE_URL="postgresql://zava_mcp@127.0.0.1:${PORT}/zava" ZAVA_TOKENS_FILE="${TOKENS}" ZAVA_CACHE_URL="${cache_url}" \
-            "${MCP_BIN}" http --listen "${MCP_LISTEN}" --log-file "${DIR}/zava-mcp.log" --log-max-mb 16 \
+            "${MCP_BIN}" http --listen "${MCP_LISTEN}" --log-file "${DIR}/zava-mcp.log" --log-max-mb 16 "${ui_host[@]}" \
             2>> "${DIR}/zava-mcp.stderr" &
         mcp_pid=$!
         bridge_ready "http://${MCP_LISTEN}"
@@ -178,6 +192,16 @@ PY
 )
 
 MSG
+    if [ ${#ui_host[@]} -gt 0 ]; then
+        seattle="$(awk '$3 == "seattle_manager" {print $1}' "${TOKENS}")"
+        office="$(awk '$3 == "head_office" {print $1}' "${TOKENS}")"
+        cat <<MSG
+  The analytics as charts (MCP Apps views) in the project's host page, in a browser on this machine:
+    Seattle's store manager: http://${MCP_LISTEN}/ui-host/#token=${seattle}
+    Head office:             http://${MCP_LISTEN}/ui-host/#token=${office}
+
+MSG
+    fi
     log "first answer after $((SECONDS - DEMO_START)) s (${PHASES})"
     log "serving until Ctrl-C (PostgreSQL log: ${DIR}/postgres.log); PostgreSQL and zava-mcp are restarted if they stop"
     trap 'log "stopping"; kill -TERM "${mcp_pid}" 2>/dev/null; wait "${mcp_pid}" 2>/dev/null; redis_stop "${DIR}"; cluster_stop "${DIR}"; exit 0' INT TERM

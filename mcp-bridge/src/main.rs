@@ -3,6 +3,7 @@
 //! Each tool is one SQL function call made for the caller's principal
 //! (asserted in the database, then dropped to `zava_agent`); see docs/mcp.md.
 
+mod apps;
 mod cache;
 mod config;
 mod contract;
@@ -78,6 +79,10 @@ enum Transport {
         /// e.g. `https://app.example`. A request with any other `Origin` gets 403.
         #[arg(long = "allowed-origin", env = "ZAVA_ALLOWED_ORIGINS", value_delimiter = ',')]
         allowed_origins: Vec<String>,
+        /// Serve the project's MCP Apps host page from DIR (index.html and host.js,
+        /// made by mcp-bridge/ui-host/build.sh) at /ui-host/: try the views in a browser.
+        #[arg(long, env = "ZAVA_UI_HOST_DIR", value_name = "DIR")]
+        ui_host_dir: Option<std::path::PathBuf>,
         /// Bearer token /metrics requires (unset: /metrics is open, like /healthz).
         #[arg(long, env = "ZAVA_METRICS_TOKEN", hide_env_values = true)]
         metrics_token: Option<String>,
@@ -438,8 +443,13 @@ async fn run(cli: Cli) -> Result<(), String> {
             metrics_token,
             readyz_details,
             drain_timeout_s,
+            ui_host_dir,
             oauth,
         } => {
+            let ui_host = match ui_host_dir {
+                Some(dir) => Some(http::UiHost::read(&dir).map_err(|e| format!("--ui-host-dir: {e}"))?),
+                None => None,
+            };
             let mapping_cache = Duration::from_secs(oauth.oauth_mapping_cache_s);
             let oauth = match (*oauth).config()? {
                 Some(cfg) => {
@@ -481,6 +491,7 @@ async fn run(cli: Cli) -> Result<(), String> {
                 drain_timeout: Duration::from_secs(drain_timeout_s),
                 oauth,
                 mapping_cache,
+                ui_host,
             };
             http::serve(state, opts, shutdown.clone()).await.map_err(|e| format!("HTTP server: {e}"))
         }

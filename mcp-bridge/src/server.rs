@@ -10,7 +10,7 @@ use rmcp::handler::server::router::tool::ToolRouter;
 use rmcp::handler::server::wrapper::{Json, Parameters};
 use rmcp::model::{
     CallToolResult, CompleteRequestParams, CompleteResult, CompletionInfo, ContentBlock, GetPromptRequestParams,
-    GetPromptResponse, Implementation, ListPromptsResult, ListResourcesResult, PaginatedRequestParams,
+    GetPromptResponse, Implementation, ListPromptsResult, ListResourcesResult, ListToolsResult, PaginatedRequestParams,
     ReadResourceRequestParams, ReadResourceResponse, ReadResourceResult, Reference, Resource, ResourceContents,
     ServerCapabilities, ServerConfig,
 };
@@ -23,6 +23,7 @@ use serde_json::Value;
 use tokio::sync::{OwnedSemaphorePermit, Semaphore};
 use uuid::Uuid;
 
+use crate::apps;
 use crate::cache::{Lookup, ResultCache};
 use crate::contract::*;
 use crate::db::{Db, Failure, Param, param};
@@ -685,6 +686,23 @@ impl ServerHandler for Zava {
         context: RequestContext<RoleServer>,
     ) -> Result<rmcp::model::CallToolResponse, ErrorData> {
         let tool = request.name.to_string();
+        // The views' store picker: a tool only a client with views has.
+        if tool == apps::STORES_TOOL && apps::declared(context.peer.peer_info().as_deref()) {
+            let answer = self
+                .call_logged::<MyStores>(
+                    apps::STORES_TOOL,
+                    &context,
+                    Some(String::new()),
+                    "SELECT zava.visible_stores()",
+                    &[],
+                )
+                .await;
+            let result = match answer {
+                Ok(stores) => CallToolResult::structured(serde_json::to_value(stores).expect("serialisable")),
+                Err(f) => failure_result(&f),
+            };
+            return Ok(result.into());
+        }
         let tcc = rmcp::handler::server::tool::ToolCallContext::new(self, request, context);
         let mut response = self.tool_router.call(tcc).await?;
         if let rmcp::model::CallToolResponse::Complete(result) = &mut response {
@@ -708,6 +726,30 @@ impl ServerHandler for Zava {
             }
         }
         Ok(response)
+    }
+
+    /// The router's tools; a client that declared MCP Apps also gets each
+    /// view's link and the views' app-only tool (others: exactly the tools).
+    async fn list_tools(
+        &self,
+        _request: Option<PaginatedRequestParams>,
+        context: RequestContext<RoleServer>,
+    ) -> Result<ListToolsResult, ErrorData> {
+        let mut tools = self.tool_router.list_all();
+        if apps::declared(context.peer.peer_info().as_deref()) {
+            apps::link(&mut tools);
+            tools.push(apps::stores_tool());
+        }
+        // As rmcp's generated list_tools answers.
+        let hints = context.protocol_version().is_some_and(|v| v >= rmcp::model::ProtocolVersion::V_2026_07_28);
+        Ok(ListToolsResult {
+            result_type: Some(rmcp::model::ResultType::COMPLETE),
+            tools,
+            meta: None,
+            next_cursor: None,
+            ttl_ms: hints.then_some(0),
+            cache_scope: hints.then_some(rmcp::model::CacheScope::Public),
+        })
     }
 
     fn get_info(&self) -> ServerConfig {
@@ -789,18 +831,20 @@ impl ServerHandler for Zava {
     async fn list_resources(
         &self,
         _request: Option<PaginatedRequestParams>,
-        _context: RequestContext<RoleServer>,
+        context: RequestContext<RoleServer>,
     ) -> Result<ListResourcesResult, ErrorData> {
-        Ok(ListResourcesResult::with_all_items(
-            TABLES
-                .iter()
-                .map(|t| {
-                    Resource::new(format!("zava://schema/retail/{t}"), format!("retail.{t}"))
-                        .with_description(format!("Schema of table retail.{t} (JSON)"))
-                        .with_mime_type("application/json")
-                })
-                .collect(),
-        ))
+        let mut resources: Vec<Resource> = TABLES
+            .iter()
+            .map(|t| {
+                Resource::new(format!("zava://schema/retail/{t}"), format!("retail.{t}"))
+                    .with_description(format!("Schema of table retail.{t} (JSON)"))
+                    .with_mime_type("application/json")
+            })
+            .collect();
+        if apps::declared(context.peer.peer_info().as_deref()) {
+            resources.extend(apps::VIEWS.iter().map(apps::View::resource));
+        }
+        Ok(ListResourcesResult::with_all_items(resources))
     }
 
     async fn read_resource(
@@ -808,6 +852,10 @@ impl ServerHandler for Zava {
         request: ReadResourceRequestParams,
         context: RequestContext<RoleServer>,
     ) -> Result<ReadResourceResponse, ErrorData> {
+        // A view is the project's own static page: any client may read it.
+        if let Some(view) = apps::view(&request.uri) {
+            return Ok(ReadResourceResult::new(vec![view.contents()]).into());
+        }
         let Some(table) = request.uri.strip_prefix("zava://schema/retail/").filter(|t| TABLES.contains(t)) else {
             return Err(ErrorData::resource_not_found(format!("unknown resource {}", request.uri), None));
         };
@@ -1001,6 +1049,76 @@ mod tests {
         client.cancel().await.expect("close");
     }
 
+    #[derive(Clone, Default)]
+    struct UiClient;
+    impl ClientHandler for UiClient {
+        fn get_info(&self) -> ClientConfig {
+            let mut extensions = rmcp::model::ExtensionCapabilities::new();
+            extensions.insert(
+                apps::EXTENSION_ID.into(),
+                json!({ "mimeTypes": [apps::MIME_TYPE] }).as_object().expect("object").clone(),
+            );
+            let mut caps = rmcp::model::ClientCapabilities::default();
+            caps.extensions = Some(extensions);
+            ClientConfig::new(caps, Implementation::new("ui-test", "1"))
+        }
+    }
+
+    /// MCP Apps: a client that declares the extension gets the six links, the
+    /// six views and the app-only tool; one that does not gets the tools
+    /// exactly as they were (tests/tools-list.json, recorded before the views
+    /// existed) and no view in resources/list.
+    #[tokio::test]
+    async fn views_only_for_clients_that_declare_them() {
+        let serve = |state: Arc<State>| {
+            let (server_io, client_io) = tokio::io::duplex(1 << 20);
+            let server = Zava::new(state, Some(Uuid::nil()));
+            tokio::spawn(async move { server.serve(server_io).await.expect("server").waiting().await });
+            client_io
+        };
+        let state = unreachable_state();
+        let plain = Client.serve(serve(state.clone())).await.expect("handshake");
+        let tools = plain.list_all_tools().await.expect("tools/list");
+        let recorded: Value = serde_json::from_str(include_str!("../tests/tools-list.json")).expect("JSON");
+        assert_eq!(serde_json::to_value(&tools).expect("JSON"), recorded, "tools/list as before the views");
+        let resources = plain.list_all_resources().await.expect("resources/list");
+        assert_eq!(resources.len(), TABLES.len());
+        assert!(plain.call_tool(CallToolRequestParams::new(apps::STORES_TOOL)).await.is_err(), "no app-only tool");
+        plain.cancel().await.expect("close");
+
+        let ui = UiClient.serve(serve(state)).await.expect("handshake");
+        let tools = ui.list_all_tools().await.expect("tools/list");
+        assert_eq!(tools.len(), 12);
+        for v in &apps::VIEWS {
+            let t = tools.iter().find(|t| t.name == v.tool).expect("the view's tool");
+            assert_eq!(t.meta.as_ref().expect("meta").0["ui"]["resourceUri"], json!(v.uri), "{}", v.tool);
+        }
+        let linked = tools.iter().filter(|t| t.meta.as_ref().is_some_and(|m| m.0.contains_key("ui"))).count();
+        assert_eq!(linked, 7, "six views and the app-only tool");
+        let stores = tools.iter().find(|t| t.name == apps::STORES_TOOL).expect("app-only tool");
+        assert_eq!(stores.meta.as_ref().expect("meta").0["ui"]["visibility"], json!(["app"]));
+        assert!(stores.output_schema.is_some());
+        let resources = ui.list_all_resources().await.expect("resources/list");
+        assert_eq!(resources.len(), TABLES.len() + 6);
+        for v in &apps::VIEWS {
+            let r = resources.iter().find(|r| r.uri == v.uri).expect("listed");
+            assert_eq!(r.mime_type.as_deref(), Some(apps::MIME_TYPE));
+            let read = ui.read_resource(ReadResourceRequestParams::new(v.uri)).await.expect("resources/read");
+            let body = serde_json::to_value(&read.contents[0]).expect("JSON");
+            assert_eq!(body["mimeType"], json!(apps::MIME_TYPE));
+            assert_eq!(body["_meta"]["ui"]["csp"]["connectDomains"], json!([]));
+            assert_eq!(body["_meta"]["ui"]["csp"]["resourceDomains"], json!([]));
+            let html = body["text"].as_str().expect("text");
+            assert!(html.to_ascii_lowercase().starts_with("<!doctype html>"), "{}", v.uri);
+            assert!(html.len() < apps::MAX_VIEW_BYTES, "{}: {} bytes", v.uri, html.len());
+        }
+        // The app-only tool runs under the caller's identity like any other:
+        // with the database down it fails as a tool call, never with data.
+        let r = ui.call_tool(CallToolRequestParams::new(apps::STORES_TOOL)).await.expect("a result");
+        assert_eq!(r.is_error, Some(true));
+        ui.cancel().await.expect("close");
+    }
+
     /// Whether `sql` is one call of one `zava` function whose arguments are
     /// parameters, each with casts at most: `SELECT zava.f($1, $2::text::uuid)`.
     fn is_one_call(sql: &str) -> bool {
@@ -1033,6 +1151,7 @@ mod tests {
             include_str!("config.rs"),
             include_str!("errors.rs"),
             include_str!("metrics.rs"),
+            include_str!("apps.rs"),
         ];
         let statements: Vec<&str> = sources
             .iter()
