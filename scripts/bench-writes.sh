@@ -11,7 +11,8 @@
 # orders/s, p50/p99 latency and the ratio. Then verify_rollups, a soak of 8
 # tills with the merger's backlog every 10 s and its drain, and
 # store_performance / top_products with a full merge interval's backlog
-# against an empty log.
+# against an empty log. Also stock updates and bulk loads of customers and
+# stock against plain copies (what the data-version marks cost the writer).
 set -uo pipefail
 source "$(dirname "${BASH_SOURCE[0]}")/cluster.sh"
 P="${1:?port}"; DB="${2:?database}"
@@ -83,6 +84,58 @@ echo "deadlocks: $(reported 'number of deadlock failures' "${W}"/*.out)," \
      "serialization failures: $(reported 'number of serialization failures' "${W}"/*.out)"
 sql -c "SELECT zava.merge_now()" >/dev/null
 echo "verify_rollups after the writes: $(sql -c "SELECT (zava.verify_rollups())->>'differences'") differences"
+
+echo; echo "== stock and customer writes: plain copies vs retail.* (0.12.0's data-version marks: one row per statement and store)"
+sql <<'SQL'
+SET client_min_messages = warning;
+CREATE TABLE bench.inventory (LIKE retail.inventory INCLUDING ALL);
+ALTER TABLE bench.inventory ADD FOREIGN KEY (store_id) REFERENCES retail.stores,
+                            ADD FOREIGN KEY (product_id) REFERENCES retail.products;
+INSERT INTO bench.inventory SELECT * FROM retail.inventory;
+CREATE TABLE bench.customers_copy (LIKE retail.customers INCLUDING ALL);
+ALTER TABLE bench.customers_copy ADD FOREIGN KEY (store_id) REFERENCES retail.stores;
+CREATE TABLE bench.stock AS SELECT row_number() OVER (ORDER BY store_id, product_id) - 1 AS n, store_id, product_id FROM retail.inventory;
+CREATE UNIQUE INDEX ON bench.stock (n);
+ANALYZE bench.inventory, bench.customers_copy, bench.stock;
+SQL
+stock_rows="$(sql -c "SELECT count(*) FROM bench.stock")"
+# One till's stock change: an UPDATE of one (store, product) row.
+stock_script() {
+    cat <<SQL
+\set i random(0, $(( stock_rows - 1 )))
+UPDATE $1.inventory i SET stock_level = stock_level + 1, updated_at = now()
+  FROM bench.stock k WHERE k.n = :i AND i.store_id = k.store_id AND i.product_id = k.product_id;
+SQL
+}
+printf '%-26s %22s %22s %8s %8s\n' "stock update" "plain updates/s p50 p99" "zava updates/s p50 p99" "ratio" "p99 ×"
+for c in 1 8; do
+    for schema in bench retail; do
+        f="${W}/stock-${schema}-${c}.sql"; stock_script "${schema}" > "${f}"
+        (cd "${W}" && rm -f "stock-${schema}-${c}".[0-9]* && "${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U postgres -n -c "${c}" -j "$(( c < 2 ? 1 : 2 ))" -T "${SECS}" \
+            -l --log-prefix="stock-${schema}-${c}" -f "${f}" "${DB}" > "${f}.out" 2>&1)
+    done
+    logs_p=("${W}/stock-bench-${c}".[0-9]*); logs_z=("${W}/stock-retail-${c}".[0-9]*)
+    pt="$(reported 'tps =' "${W}/stock-bench-${c}.sql.out")"; zt="$(reported 'tps =' "${W}/stock-retail-${c}.sql.out")"
+    pp99="$(percentile 0.99 "${logs_p[@]}")"; zp99="$(percentile 0.99 "${logs_z[@]}")"
+    printf '%-26s %8.0f %6s %6s ms %8.0f %6s %6s ms %7.2f× %7.2f×\n' "c=${c}, random row" "${pt}" "$(percentile 0.5 "${logs_p[@]}")" "${pp99}" \
+        "${zt}" "$(percentile 0.5 "${logs_z[@]}")" "${zp99}" "$(awk "BEGIN {print ${zt} / ${pt}}")" "$(awk "BEGIN {print ${zp99} / ${pp99}}")"
+done
+# A bulk load: 100,000 customers in one INSERT … SELECT, and a stock count of
+# every row at once (one UPDATE of the whole inventory), each timed 3 times.
+bulk() { # bulk SQL → best of 3, ms
+    local best="" t i
+    for i in 1 2 3; do
+        t="$(sql -c "\\timing on" -c "BEGIN" -c "$1" -c "ROLLBACK" | sed -n 's/^Time: \([0-9.]*\) ms.*/\1/p' | sed -n 2p)"
+        best="$(awk -v a="${best}" -v b="${t}" 'BEGIN {print (a == "" || b < a) ? b : a}')"
+    done
+    echo "${best}"
+}
+load() { echo "INSERT INTO $1 (customer_id, store_id, first_name, last_name, email) SELECT gen_random_uuid(), s.store_id, 'Bulk', 'Load ' || g, 'bulk' || g || '@load.example' FROM generate_series(1, 100000) g JOIN bench.stores s ON s.n = g % ${stores}"; }
+count() { echo "UPDATE $1 SET stock_level = stock_level + 1, updated_at = now()"; }
+lp="$(bulk "$(load bench.customers_copy)")"; lz="$(bulk "$(load retail.customers)")"
+cp_="$(bulk "$(count bench.inventory)")"; cz="$(bulk "$(count retail.inventory)")"
+printf '  100,000 customers in one INSERT: plain %s ms, retail %s ms (%.2f×)\n' "${lp}" "${lz}" "$(awk "BEGIN {print ${lz} / ${lp}}")"
+printf '  %s stock rows in one UPDATE:   plain %s ms, retail %s ms (%.2f×)\n' "${stock_rows}" "${cp_}" "${cz}" "$(awk "BEGIN {print ${cz} / ${cp_}}")"
 
 echo; echo "== 8 tills (8 stores) writing for ${SOAK} s: the merger's backlog every 10 s"
 script retail ":client_id % ${stores}" > "${W}/soak.sql"
