@@ -85,7 +85,16 @@ echo "deadlocks: $(reported 'number of deadlock failures' "${W}"/*.out)," \
 sql -c "SELECT zava.merge_now()" >/dev/null
 echo "verify_rollups after the writes: $(sql -c "SELECT (zava.verify_rollups())->>'differences'") differences"
 
-echo; echo "== stock and customer writes: plain copies vs retail.* (0.12.0's data-version marks: one row per statement and store)"
+echo; echo "== stock and customer writes: plain copies vs retail.* with and without 0.12.0's data-version marks (one row per statement and store)"
+# The marks are the data_change_* statement triggers; retail.* also has what it
+# had before them (touch_updated_at on updates, number_customers on inserts), so
+# "marks off" (those triggers disabled in this run) is the cost without them.
+marks() { # marks enable|disable
+    for t in inventory customers; do for e in insert update delete; do
+        sql -c "ALTER TABLE retail.${t} $1 TRIGGER data_change_${e}" >/dev/null
+    done; done
+}
+marks enable  # a run cut short
 sql <<'SQL'
 SET client_min_messages = warning;
 CREATE TABLE bench.inventory (LIKE retail.inventory INCLUDING ALL);
@@ -102,26 +111,31 @@ stock_rows="$(sql -c "SELECT count(*) FROM bench.stock")"
 # One till's stock change: an UPDATE of one (store, product) row.
 stock_script() {
     cat <<SQL
-\set i random(0, $(( stock_rows - 1 )))
+\\set i random(0, $(( stock_rows - 1 )))
 UPDATE $1.inventory i SET stock_level = stock_level + 1, updated_at = now()
   FROM bench.stock k WHERE k.n = :i AND i.store_id = k.store_id AND i.product_id = k.product_id;
 SQL
 }
-printf '%-26s %22s %22s %8s %8s\n' "stock update" "plain updates/s p50 p99" "zava updates/s p50 p99" "ratio" "p99 ×"
+stock_run() { # stock_run NAME SCHEMA CLIENTS → "updates/s p50 p99"
+    local f="${W}/stock-$1-$3.sql"
+    stock_script "$2" > "${f}"
+    (cd "${W}" && rm -f "stock-$1-$3".[0-9]* && "${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U postgres -n -c "$3" -j "$(( $3 < 2 ? 1 : 2 ))" -T "${SECS}" \
+        -l --log-prefix="stock-$1-$3" -f "${f}" "${DB}" > "${f}.out" 2>&1)
+    local logs=("${W}/stock-$1-$3".[0-9]*)
+    printf '%.0f %s %s\n' "$(reported 'tps =' "${f}.out")" "$(percentile 0.5 "${logs[@]}")" "$(percentile 0.99 "${logs[@]}")"
+}
+printf '%-18s %22s %22s %22s %14s %14s\n' "stock update" "plain updates/s p50 p99" "marks off" "retail.* (marks on)" "on/plain" "on/off"
 for c in 1 8; do
-    for schema in bench retail; do
-        f="${W}/stock-${schema}-${c}.sql"; stock_script "${schema}" > "${f}"
-        (cd "${W}" && rm -f "stock-${schema}-${c}".[0-9]* && "${PG_BIN}/pgbench" -h 127.0.0.1 -p "${P}" -U postgres -n -c "${c}" -j "$(( c < 2 ? 1 : 2 ))" -T "${SECS}" \
-            -l --log-prefix="stock-${schema}-${c}" -f "${f}" "${DB}" > "${f}.out" 2>&1)
-    done
-    logs_p=("${W}/stock-bench-${c}".[0-9]*); logs_z=("${W}/stock-retail-${c}".[0-9]*)
-    pt="$(reported 'tps =' "${W}/stock-bench-${c}.sql.out")"; zt="$(reported 'tps =' "${W}/stock-retail-${c}.sql.out")"
-    pp99="$(percentile 0.99 "${logs_p[@]}")"; zp99="$(percentile 0.99 "${logs_z[@]}")"
-    printf '%-26s %8.0f %6s %6s ms %8.0f %6s %6s ms %7.2f× %7.2f×\n' "c=${c}, random row" "${pt}" "$(percentile 0.5 "${logs_p[@]}")" "${pp99}" \
-        "${zt}" "$(percentile 0.5 "${logs_z[@]}")" "${zp99}" "$(awk "BEGIN {print ${zt} / ${pt}}")" "$(awk "BEGIN {print ${zp99} / ${pp99}}")"
+    read -r pt pp50 pp99 <<< "$(stock_run plain bench "${c}")"
+    marks disable; read -r ft fp50 fp99 <<< "$(stock_run off retail "${c}")"; marks enable
+    read -r zt zp50 zp99 <<< "$(stock_run on retail "${c}")"
+    printf '%-18s %8s %6s %6s ms %8s %6s %6s ms %8s %6s %6s ms %7.2f×/%5.2f× %7.2f×/%5.2f×  (throughput/p99)\n' "c=${c}, random row" \
+        "${pt}" "${pp50}" "${pp99}" "${ft}" "${fp50}" "${fp99}" "${zt}" "${zp50}" "${zp99}" \
+        "$(awk "BEGIN {print ${zt} / ${pt}}")" "$(awk "BEGIN {print ${zp99} / ${pp99}}")" \
+        "$(awk "BEGIN {print ${zt} / ${ft}}")" "$(awk "BEGIN {print ${zp99} / ${fp99}}")"
 done
-# A bulk load: 100,000 customers in one INSERT … SELECT, and a stock count of
-# every row at once (one UPDATE of the whole inventory), each timed 3 times.
+# Bulk: 100,000 customers in one INSERT … SELECT, and a stock count of every
+# row at once (one UPDATE of the whole inventory), each the best of 3, rolled back.
 bulk() { # bulk SQL → best of 3, ms
     local best="" t i
     for i in 1 2 3; do
@@ -132,10 +146,11 @@ bulk() { # bulk SQL → best of 3, ms
 }
 load() { echo "INSERT INTO $1 (customer_id, store_id, first_name, last_name, email) SELECT gen_random_uuid(), s.store_id, 'Bulk', 'Load ' || g, 'bulk' || g || '@load.example' FROM generate_series(1, 100000) g JOIN bench.stores s ON s.n = g % ${stores}"; }
 count() { echo "UPDATE $1 SET stock_level = stock_level + 1, updated_at = now()"; }
-lp="$(bulk "$(load bench.customers_copy)")"; lz="$(bulk "$(load retail.customers)")"
-cp_="$(bulk "$(count bench.inventory)")"; cz="$(bulk "$(count retail.inventory)")"
-printf '  100,000 customers in one INSERT: plain %s ms, retail %s ms (%.2f×)\n' "${lp}" "${lz}" "$(awk "BEGIN {print ${lz} / ${lp}}")"
-printf '  %s stock rows in one UPDATE:   plain %s ms, retail %s ms (%.2f×)\n' "${stock_rows}" "${cp_}" "${cz}" "$(awk "BEGIN {print ${cz} / ${cp_}}")"
+lp="$(bulk "$(load bench.customers_copy)")"; cp_="$(bulk "$(count bench.inventory)")"
+marks disable; lf="$(bulk "$(load retail.customers)")"; cf="$(bulk "$(count retail.inventory)")"; marks enable
+lz="$(bulk "$(load retail.customers)")"; cz="$(bulk "$(count retail.inventory)")"
+printf '  100,000 customers in one INSERT: plain %s ms, marks off %s ms, retail.* %s ms (on/off %.2f×)\n' "${lp}" "${lf}" "${lz}" "$(awk "BEGIN {print ${lz} / ${lf}}")"
+printf '  %s stock rows in one UPDATE:   plain %s ms, marks off %s ms, retail.* %s ms (on/off %.2f×)\n' "${stock_rows}" "${cp_}" "${cf}" "${cz}" "$(awk "BEGIN {print ${cz} / ${cf}}")"
 
 echo; echo "== 8 tills (8 stores) writing for ${SOAK} s: the merger's backlog every 10 s"
 script retail ":client_id % ${stores}" > "${W}/soak.sql"
