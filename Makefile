@@ -13,11 +13,13 @@ test:
 check:
 	bash scripts/test.sh --check
 
-## make soak: the long soak — 100,000 checked calls through two bridges and PgBouncer
+## make soak: the long soaks — 100,000 checked calls through two bridges and PgBouncer,
+## and five times make test's calls through two bridges behind HAProxy (one killed mid-load)
 soak:
 	bash scripts/setup.sh --tests
 	bash -c 'source scripts/cluster.sh && install_extension dev'
 	ZAVA_SOAK_CALLS=100000 bash tests/e2e/pooler.sh
+	ZAVA_SOAK_SCALE=5 bash tests/e2e/balancer.sh
 
 ## make bench: throughput/latency of zava-mcp vs direct PostgreSQL (prints numbers)
 bench:

@@ -48,3 +48,32 @@ eventually() {
     for (( i = 0; i < tries; i++ )); do "$@" && return 0; sleep 0.1; done
     "$@"
 }
+
+# embed_products PORT DB: the catalogue's embeddings (zava.refresh_embeddings,
+# printed), most of a search-using suite's set-up on 2 cores (one backend,
+# ~15-40 s). The vectors an earlier suite or run made are loaded first when
+# they come from the same extension library (its md5, which a reinstall of the
+# same build keeps) and the same product texts (zava.product_texts());
+# refresh_embeddings then embeds whatever they do not cover (everything on a
+# first run or after a change) and is the judge of what is current, as always.
+# tests/e2e/search.sh does not use it: it tests refresh_embeddings itself.
+embed_products() {
+    local port="$1" db="$2" lib key dir="${ZAVA_ROOT}/target/e2e-embeddings" file out
+    lib="$(md5sum < "$("${PG_CONFIG}" --pkglibdir)/zava.so" | cut -c1-16)"
+    key="${lib}-$(q "${port}" postgres "${db}" -c \
+        "SELECT md5(string_agg(product_id || ':' || md5, ',' ORDER BY product_id)) FROM zava.product_texts()")"
+    file="${dir}/${key}.copy"
+    if [ -f "${file}" ]; then
+        q "${port}" postgres "${db}" -c "\copy retail.product_description_embeddings FROM '${file}'" >/dev/null 2>&1 \
+            || { rm -f "${file}"; q "${port}" postgres "${db}" -c "TRUNCATE retail.product_description_embeddings"; }
+    fi
+    out="$(q "${port}" postgres "${db}" -c "SET client_min_messages = warning" -c "SELECT zava.refresh_embeddings()")"
+    if [ -f "${file}" ]; then
+        echo "${out} (on vectors an earlier run made)"
+    else
+        # Only the current library's files are kept (one per catalogue).
+        mkdir -p "${dir}"; find "${dir}" -name '*.copy' ! -name "${lib}-*" -delete
+        q "${port}" postgres "${db}" -c "\copy retail.product_description_embeddings TO '${file}'" >/dev/null
+        echo "${out}"
+    fi
+}

@@ -10,8 +10,8 @@ BRIDGE_PID=""
 trap '[ -n "${BRIDGE_PID}" ] && kill "${BRIDGE_PID}" 2>/dev/null; cluster_stop "${DIR}"' EXIT
 q "${P}" postgres postgres -c "CREATE DATABASE zava"
 q "${P}" postgres zava -c "SET client_min_messages = warning" -c "CREATE EXTENSION zava CASCADE" \
-    -c "SELECT zava.generate_demo_data(0.05, 42, '2024-06-30')" -c "SELECT zava.setup_demo_logins()" \
-    -c "SELECT zava.refresh_embeddings()" >/dev/null
+    -c "SELECT zava.generate_demo_data(0.05, 42, '2024-06-30')" -c "SELECT zava.setup_demo_logins()" >/dev/null
+echo "# embeddings: $(embed_products "${P}" zava)"
 
 (cd "${ZAVA_ROOT}" && cargo build -q -p zava-mcp) || { echo "not ok - zava-mcp builds"; exit 1; }
 BIN="${ZAVA_ROOT}/target/debug/zava-mcp"

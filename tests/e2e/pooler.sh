@@ -4,7 +4,7 @@
 #   - a bridge in its default mode is refused by the pooler (it sends session
 #     settings in the startup packet) and says to start with --pooler transaction;
 #   - psql logins through the pooler keep their own user, so their own stores;
-#   - the soak: 20,000 tool calls in make test, 100,000 in make soak
+#   - the soak: 10,000 tool calls in make test, 100,000 in make soak
 #     (ZAVA_SOAK_CALLS) by every demo principal
 #     (10) at 8, 64 and 32 calls in flight, each worker its own MCP session,
 #     through two bridges (--pooler transaction) sharing one PgBouncer with 6
@@ -14,7 +14,7 @@
 source "$(dirname "$0")/../lib.sh"
 source "${ZAVA_ROOT}/scripts/soak.sh"
 DIR="${ZAVA_ROOT}/target/e2e-pooler"; P=5483; POOLER=6483; A=8783; B=8784
-CALLS="${ZAVA_SOAK_CALLS:-20000}"
+CALLS="${ZAVA_SOAK_CALLS:-10000}"
 PERIOD="2024-04-01..2024-06-30"
 pooler_stop "${DIR}/pgbouncer"
 PIDS=()
